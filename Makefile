@@ -1,0 +1,44 @@
+# erp-system — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ERP := $(VENV)/bin/erp
+# Targets that `make test` runs after pytest (chart checks add themselves here).
+EXTRA_TEST_TARGETS ?=
+
+.PHONY: help install run test lint typecheck pytest format bench
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install the project with dev tools
+
+run: install ## run the whole system on this machine (embedded default) at http://127.0.0.1:8000
+	$(ERP) up
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install ## mypy
+	$(VENV)/bin/mypy
+
+pytest: install ## the test suite (real PostgreSQL and Redis when reachable; required with CI=true)
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest ## everything CI runs
+	@for t in $(EXTRA_TEST_TARGETS); do $(MAKE) --no-print-directory $$t; done
+
+format: install ## apply ruff formatting and safe fixes
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+-include deploy/chart.mk
+-include bench/bench.mk
