@@ -1,0 +1,94 @@
+"""The `erp` command: serve one service, run the whole system, migrate, and admin tools."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from erp import registry
+from erp.platform.settings import SettingsError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="erp-system: gateway, inventory, finance and reporting.",
+)
+inventory_app = typer.Typer(no_args_is_help=True, help="Inventory administration.")
+app.add_typer(inventory_app, name="inventory")
+err = Console(stderr=True)
+
+ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(registry.SPECS)}.")]
+
+
+def _spec(name: str):  # type: ignore[no-untyped-def]
+    if name not in registry.SPECS:
+        err.print(f"erp: unknown service {name!r}; known: {', '.join(registry.SPECS)}")
+        raise typer.Exit(2)
+    return registry.load(name)
+
+
+@app.command()
+def serve(service: ServiceArg) -> None:
+    """Run one service (what a Kubernetes Deployment runs)."""
+    from erp.platform.launch import serve_one
+
+    serve_one(_spec(service))
+
+
+@app.command()
+def up() -> None:
+    """Run every service on this machine: SQLite under ERP_DATA_DIR, http://127.0.0.1:8000."""
+    from erp.embedded import run_embedded
+
+    run_embedded()
+
+
+@app.command()
+def migrate(
+    services: Annotated[
+        list[str] | None, typer.Argument(help="Services to migrate (default: all).")
+    ] = None,
+) -> None:
+    """Apply database migrations (what the Helm hook Job runs). Safe to re-run."""
+    from erp.platform.launch import migrate_one
+
+    for name in services or registry.names():
+        migrate_one(_spec(name))
+
+
+@app.command()
+def token(
+    role: Annotated[list[str], typer.Option("--role", "-r", help="Role(s) to grant.")],
+    subject: Annotated[str, typer.Option("--subject", "-s")] = "dev",
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.", min=1)] = 3600,
+) -> None:
+    """Print an access token signed with ERP_JWT_SECRET (development and tests)."""
+    from erp.platform.auth import mint_token
+    from erp.platform.secrets import jwt_secret
+    from erp.platform.settings import ServiceSettings, load_settings
+
+    settings = load_settings(ServiceSettings)
+    try:
+        print(mint_token(jwt_secret(settings), subject=subject, roles=role, ttl_seconds=ttl))
+    except ValueError as error:
+        err.print(f"erp: --role: {error}")
+        raise typer.Exit(2) from None
+
+
+@inventory_app.command("verify")
+def inventory_verify() -> None:
+    """Recompute every stock balance from the ledger; exit 1 on any mismatch."""
+    from erp.inventory.cli import verify
+
+    raise typer.Exit(asyncio.run(verify()))
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as error:
+        sys.exit(error.code)

@@ -1,0 +1,1 @@
+"""Inventory: items, warehouses, the stock ledger, stock positions and reservations."""

@@ -1,0 +1,16 @@
+"""Who may do what in inventory, as dependency aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from erp.platform.api import Command, command_for
+from erp.platform.auth import Principal, require_roles
+
+READERS = ("admin", "accountant", "warehouse", "viewer")
+WRITERS = ("admin", "warehouse")
+
+Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+WriteCommand = Annotated[Command, Depends(command_for(*WRITERS))]

@@ -1,0 +1,1 @@
+"""Inventory rules. No FastAPI here: functions take a connection and keyword arguments."""

@@ -1,0 +1,119 @@
+"""Items and warehouses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.inventory.models import items, warehouses
+from erp.inventory.schemas.items import ItemCreate, ItemUpdate
+from erp.inventory.schemas.warehouses import WarehouseCreate, WarehouseUpdate
+from erp.platform.errors import Conflict, InvalidInput, NotFound
+
+
+async def _insert_unique(
+    conn: AsyncConnection, table: Table, values: dict[str, Any], *, key: str
+) -> dict[str, Any]:
+    exists = await conn.execute(select(table.c.id).where(table.c[key] == values[key]))
+    if exists.first() is not None:
+        raise Conflict(f"{key} {values[key]!r} already exists", field=key)
+    try:
+        async with conn.begin_nested():
+            row = (await conn.execute(table.insert().values(**values).returning(table))).one()
+    except IntegrityError:  # a concurrent insert won the race
+        raise Conflict(f"{key} {values[key]!r} already exists", field=key) from None
+    return dict(row._mapping)
+
+
+async def create_item(conn: AsyncConnection, *, data: ItemCreate) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return await _insert_unique(
+        conn, items, {**data.model_dump(), "created_at": now, "updated_at": now}, key="sku"
+    )
+
+
+async def update_item(conn: AsyncConnection, *, sku: str, data: ItemUpdate) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    statement = items.update().where(items.c.sku == sku)
+    row = (
+        await conn.execute(
+            statement.values(**changes, updated_at=datetime.now(UTC)).returning(items)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"item {sku!r} not found")
+    return dict(row._mapping)
+
+
+async def get_item(conn: AsyncConnection, *, sku: str) -> dict[str, Any]:
+    row = (await conn.execute(select(items).where(items.c.sku == sku))).first()
+    if row is None:
+        raise NotFound(f"item {sku!r} not found")
+    return dict(row._mapping)
+
+
+async def create_warehouse(conn: AsyncConnection, *, data: WarehouseCreate) -> dict[str, Any]:
+    return await _insert_unique(
+        conn,
+        warehouses,
+        {**data.model_dump(), "active": True, "created_at": datetime.now(UTC)},
+        key="code",
+    )
+
+
+async def update_warehouse(
+    conn: AsyncConnection, *, code: str, data: WarehouseUpdate
+) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if not changes:
+        return await get_warehouse(conn, code=code)
+    row = (
+        await conn.execute(
+            warehouses.update()
+            .where(warehouses.c.code == code)
+            .values(**changes)
+            .returning(warehouses)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"warehouse {code!r} not found")
+    return dict(row._mapping)
+
+
+async def get_warehouse(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
+    row = (await conn.execute(select(warehouses).where(warehouses.c.code == code))).first()
+    if row is None:
+        raise NotFound(f"warehouse {code!r} not found")
+    return dict(row._mapping)
+
+
+async def active_warehouses(conn: AsyncConnection, codes: dict[str, str]) -> dict[str, Any]:
+    """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field."""
+    rows = await conn.execute(select(warehouses).where(warehouses.c.code.in_(list(codes))))
+    found = {row.code: row for row in rows}
+    for code, field in codes.items():
+        row = found.get(code)
+        if row is None:
+            raise InvalidInput(field, f"unknown warehouse {code!r}")
+        if not row.active:
+            raise InvalidInput(field, f"warehouse {code!r} is inactive")
+    return found
+
+
+async def active_items(conn: AsyncConnection, skus: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Rows for (sku, field) pairs; unknown or inactive → 422 naming the field."""
+    pairs = list(skus)
+    rows = await conn.execute(select(items).where(items.c.sku.in_({s for s, _ in pairs})))
+    found = {row.sku: row for row in rows}
+    for sku, field in pairs:
+        row = found.get(sku)
+        if row is None:
+            raise InvalidInput(field, f"unknown SKU {sku!r}")
+        if not row.active:
+            raise InvalidInput(field, f"item {sku!r} is inactive")
+    return found

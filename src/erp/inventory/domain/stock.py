@@ -1,0 +1,125 @@
+"""Stock positions: now (from the bins) or as of any past moment (from the ledger)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.inventory.domain.valuation import ZERO, Position
+from erp.inventory.models import bins, reservations, stock_ledger
+
+
+def _reserved_subquery(at: datetime, *, historical: bool) -> Any:
+    r = reservations.c
+    if historical:
+        active = and_(
+            r.created_at <= at, r.expires_at > at, or_(r.closed_at.is_(None), r.closed_at > at)
+        )
+    else:
+        active = and_(r.status == "active", r.expires_at > at)
+    return (
+        select(r.sku, r.warehouse, func.sum(r.quantity).label("reserved"))
+        .where(active)
+        .group_by(r.sku, r.warehouse)
+        .subquery()
+    )
+
+
+def _filtered(
+    statement: Select[Any],
+    sku_col: Any,
+    wh_col: Any,
+    *,
+    sku: str | None,
+    warehouse: str | None,
+    after: tuple[str, str] | None,
+) -> Select[Any]:
+    if sku:
+        statement = statement.where(sku_col == sku)
+    if warehouse:
+        statement = statement.where(wh_col == warehouse)
+    if after:
+        statement = statement.where(
+            tuple_(sku_col, wh_col) > tuple_(literal(after[0]), literal(after[1]))
+        )
+    return statement.order_by(sku_col, wh_col)
+
+
+async def positions(
+    conn: AsyncConnection,
+    *,
+    sku: str | None = None,
+    warehouse: str | None = None,
+    as_of: datetime | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    at = min(as_of, now) if as_of else now
+    historical = as_of is not None and as_of < now
+    held = _reserved_subquery(at, historical=historical)
+    if historical:
+        last = (
+            _filtered(
+                select(
+                    stock_ledger.c.sku,
+                    stock_ledger.c.warehouse,
+                    func.max(stock_ledger.c.id).label("last_id"),
+                )
+                .where(stock_ledger.c.posted_at <= at)
+                .group_by(stock_ledger.c.sku, stock_ledger.c.warehouse),
+                stock_ledger.c.sku,
+                stock_ledger.c.warehouse,
+                sku=sku,
+                warehouse=warehouse,
+                after=after,
+            )
+            .limit(limit)
+            .subquery()
+        )
+        statement = (
+            select(
+                last.c.sku,
+                last.c.warehouse,
+                stock_ledger.c.on_hand_after.label("on_hand"),
+                stock_ledger.c.value_after.label("value"),
+                stock_ledger.c.unit_cost.label("last_cost"),
+                held.c.reserved,
+            )
+            .join(stock_ledger, stock_ledger.c.id == last.c.last_id)
+            .outerjoin(held, and_(held.c.sku == last.c.sku, held.c.warehouse == last.c.warehouse))
+            .order_by(last.c.sku, last.c.warehouse)
+        )
+    else:
+        statement = _filtered(
+            select(
+                bins.c.sku, bins.c.warehouse, bins.c.on_hand, bins.c.value, held.c.reserved
+            ).outerjoin(held, and_(held.c.sku == bins.c.sku, held.c.warehouse == bins.c.warehouse)),
+            bins.c.sku,
+            bins.c.warehouse,
+            sku=sku,
+            warehouse=warehouse,
+            after=after,
+        ).limit(limit)
+    rows = (await conn.execute(statement)).all()
+    return [_present(r, at) for r in rows]
+
+
+def _present(row: Any, at: datetime) -> dict[str, Any]:
+    reserved: Decimal = (row.reserved or ZERO).quantize(Decimal("0.0001"))
+    last_cost = getattr(row, "last_cost", None) or ZERO
+    position = Position(row.on_hand, row.value, last_cost)
+    return {
+        "sku": row.sku,
+        "warehouse": row.warehouse,
+        "on_hand": row.on_hand,
+        "reserved": reserved,
+        "available": row.on_hand - reserved,
+        "unit_cost": position.average_cost,
+        "value": row.value,
+        "as_of": at,
+    }

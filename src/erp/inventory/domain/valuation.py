@@ -1,0 +1,53 @@
+"""Moving-average valuation, as pure functions over a bin's position.
+
+Values are kept to the base currency's minor unit per ledger line, so the stock value is
+exactly the sum of line values and the finance ledger can post the very same amounts.
+Issuing everything that is on hand takes all the remaining value (no rounding residue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+CENT = Decimal("0.01")
+COST_QUANTUM = Decimal("0.0001")
+ZERO = Decimal(0)
+
+
+@dataclass
+class Position:
+    on_hand: Decimal
+    value: Decimal
+    last_cost: Decimal = ZERO  # the cost to use while nothing (or less than nothing) is on hand
+
+    @property
+    def average_cost(self) -> Decimal:
+        if self.on_hand > 0:
+            return (self.value / self.on_hand).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
+        return self.last_cost
+
+
+def money(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, ROUND_HALF_EVEN)
+
+
+def inbound_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
+    return money(quantity * unit_cost)
+
+
+def outbound_value(position: Position, quantity: Decimal) -> Decimal:
+    """Value leaving with `quantity` (> 0) at the moving average; negative result."""
+    if position.on_hand > 0 and quantity == position.on_hand:
+        return -position.value
+    return -money(quantity * position.average_cost)
+
+
+def apply(position: Position, quantity: Decimal, value: Decimal) -> Position:
+    """The position after a ledger line of signed `quantity` and signed `value`."""
+    after = Position(position.on_hand + quantity, position.value + value, position.last_cost)
+    if quantity != 0 and value != 0:
+        after.last_cost = (abs(value) / abs(quantity)).quantize(COST_QUANTUM, ROUND_HALF_EVEN)
+    if after.on_hand > 0:
+        after.last_cost = after.average_cost
+    return after

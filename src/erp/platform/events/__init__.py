@@ -1,0 +1,1 @@
+"""The event backbone: outbox, relay, transports, inbox (DESIGN §4)."""

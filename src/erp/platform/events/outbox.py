@@ -1,0 +1,77 @@
+"""Write an event in the same transaction as the state change that causes it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def _tables(metadata: MetaData) -> tuple[Table, Table]:
+    return metadata.tables["outbox"], metadata.tables["outbox_sequences"]
+
+
+async def _next_sequence(conn: AsyncConnection, sequences: Table, subject: str) -> int:
+    """Per-subject (aggregate) sequence: one upsert that holds the row lock until commit."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(sequences)
+        .values(subject=subject, last_sequence=1)
+        .on_conflict_do_update(
+            index_elements=[sequences.c.subject],
+            set_={"last_sequence": sequences.c.last_sequence + 1},
+        )
+        .returning(sequences.c.last_sequence)
+    )
+    return int((await conn.execute(statement)).scalar_one())
+
+
+async def enqueue(
+    conn: AsyncConnection, metadata: MetaData, *, source: str, topic: str, subject: str, data: Any
+) -> str:
+    """Add one CloudEvent to the outbox inside the caller's transaction; returns its id."""
+    outbox, sequences = _tables(metadata)
+    event_id = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    sequence = await _next_sequence(conn, sequences, subject)
+    context = structlog.contextvars.get_contextvars()
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": topic,
+        "subject": subject,
+        "time": now.isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "sequence": sequence,
+        "traceparent": context.get("traceparent"),
+        "data": jsonable_encoder(data),
+    }
+    await conn.execute(
+        outbox.insert().values(
+            event_id=event_id,
+            topic=topic,
+            subject=subject,
+            sequence=sequence,
+            payload=json.dumps(envelope, separators=(",", ":")),
+            created_at=now,
+            published_at=None,
+        )
+    )
+    return event_id
+
+
+async def unpublished_count(conn: AsyncConnection, metadata: MetaData) -> int:
+    outbox, _ = _tables(metadata)
+    result = await conn.execute(
+        select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    )
+    return int(result.scalar_one())

@@ -1,0 +1,54 @@
+"""Start-up of one service process: settings, logging, migrations, server."""
+
+from __future__ import annotations
+
+from erp.platform.app import create_app
+from erp.platform.db import normalise_url
+from erp.platform.db.migrations import upgrade
+from erp.platform.logging import configure_logging, get_logger
+from erp.platform.server import run
+from erp.platform.service import ServiceSpec
+from erp.platform.settings import known_env_vars, load_settings, unknown_env_vars
+
+log = get_logger(__name__)
+
+
+def all_settings_classes() -> list[type]:
+    from erp import registry
+
+    return [registry.load(n).settings_cls for n in registry.names()]
+
+
+def warn_unknown_env() -> None:
+    unknown = unknown_env_vars(known_env_vars(*all_settings_classes()))
+    if unknown:
+        log.warning("unknown_settings_ignored", variables=unknown)
+
+
+def migrate_one(spec: ServiceSpec) -> None:
+    settings = load_settings(spec.settings_cls)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
+    upgrade(spec.migrations, url)
+    log.info("migrated", service=spec.name, revision=spec.migrations.head())
+
+
+def serve_one(spec: ServiceSpec) -> None:
+    settings = load_settings(spec.settings_cls)
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    warn_unknown_env()
+    app = create_app(spec, settings)
+    readiness = app.state.readiness
+
+    def begin_shutdown() -> None:
+        readiness.shutting_down = True
+
+    run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        shutdown_delay=settings.shutdown_delay_seconds,
+        drain_timeout=settings.drain_timeout_seconds,
+        on_shutdown_begin=begin_shutdown,
+        log_level=settings.log_level,
+    )

@@ -1,0 +1,92 @@
+"""Run an ASGI app with the shutdown the orchestration relies on (DESIGN §2).
+
+SIGTERM: readiness turns 503 at once; keep serving for the shutdown delay (endpoint removal
+propagates meanwhile); then stop accepting, finish in-flight requests within the drain timeout,
+run lifespan shutdown (close pools) and exit 0. A second SIGINT forces exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from erp.platform.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class GracefulServer(uvicorn.Server):
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        *,
+        shutdown_delay: float,
+        on_shutdown_begin: Callable[[], None],
+    ) -> None:
+        super().__init__(config)
+        self._delay = shutdown_delay
+        self._on_begin = on_shutdown_begin
+        self._draining = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: Any = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Not recorded in _captured_signals: uvicorn would re-raise it after shutdown and the
+        # process would die by the signal instead of exiting 0.
+        if self._draining:
+            if sig == signal.SIGINT:
+                self.force_exit = True
+            return
+        self._draining = True
+        self._on_begin()
+        log.info("shutdown_started", signal=signal.Signals(sig).name, delay_seconds=self._delay)
+        if self._loop is None:
+            self.should_exit = True
+            return
+        self._loop.call_soon_threadsafe(self._stop_after_delay)
+
+    def _stop_after_delay(self) -> None:
+        async def later() -> None:
+            await asyncio.sleep(self._delay)
+            log.info("shutdown_draining")
+            self.should_exit = True
+
+        self._delay_task = asyncio.ensure_future(later())
+
+
+def run(
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    shutdown_delay: float,
+    drain_timeout: float,
+    on_shutdown_begin: Callable[[], None],
+    log_level: str = "info",
+) -> None:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=max(1, round(drain_timeout)),
+        loop="uvloop",
+        http="httptools",
+        log_level=log_level.lower(),
+        server_header=False,
+        timeout_keep_alive=30,
+    )
+    server = GracefulServer(
+        config, shutdown_delay=shutdown_delay, on_shutdown_begin=on_shutdown_begin
+    )
+    server.run()

@@ -1,0 +1,29 @@
+"""What a service is to the platform: a name, settings, migrations, routers and hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, FastAPI
+
+from erp.platform.db.migrations import MigrationSet
+from erp.platform.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from erp.platform.runtime import Runtime
+
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    settings_cls: type[ServiceSettings]
+    migrations: MigrationSet
+    routers: Callable[[], Sequence[APIRouter]]
+    on_startup: Sequence[Hook] = field(default_factory=tuple)
+    on_shutdown: Sequence[Hook] = field(default_factory=tuple)
+    customize_app: Callable[[FastAPI], None] | None = None
