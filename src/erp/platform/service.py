@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
 from erp.platform.db.migrations import MigrationSet
+from erp.platform.events.envelope import Handler
 from erp.platform.settings import ServiceSettings
 
 if TYPE_CHECKING:
@@ -27,3 +28,5 @@ class ServiceSpec:
     on_startup: Sequence[Hook] = field(default_factory=tuple)
     on_shutdown: Sequence[Hook] = field(default_factory=tuple)
     customize_app: Callable[[FastAPI], None] | None = None
+    # topic -> handler; the event backbone delivers each topic's events to its handler.
+    subscriptions: Mapping[str, Handler] = field(default_factory=dict)
