@@ -102,6 +102,11 @@ def problem_response(error: ProblemError, instance: str | None = None) -> JSONRe
 
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
+_HTTP_PROBLEMS = {
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: (PayloadTooLarge.slug, PayloadTooLarge.title),
+}
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -142,10 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         problem = ProblemError(str(exc.detail), headers=getattr(exc, "headers", None))
         problem.status = exc.status_code
-        problem.slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
-        problem.title = {404: "Not found", 405: "Method not allowed"}.get(
-            exc.status_code, "HTTP error"
-        )
+        problem.slug, problem.title = _HTTP_PROBLEMS.get(exc.status_code, ("http", "HTTP error"))
         return problem_response(problem, request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import structlog
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from erp.platform.errors import PayloadTooLarge
 from erp.platform.logging import get_logger
@@ -36,8 +37,12 @@ def valid_traceparent(value: str | None) -> bool:
     return bool(match) and match.group(1) != "0" * 32 and match.group(2) != "0" * 16  # type: ignore[union-attr]
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    """An HTTPException so that FastAPI's body parsing re-raises it instead of calling it a
+    parse error (400); the error handlers then answer 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body exceeds {limit} bytes")
 
 
 class RequestContextMiddleware:
@@ -84,7 +89,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_body)
             return message
 
         async def send_with_id(message: Any) -> None:

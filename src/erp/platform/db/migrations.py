@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,14 @@ class MigrationSet:
 
 def upgrade(migrations: MigrationSet, url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent: at head it does nothing)."""
-    command.upgrade(migrations.config(url), revision)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(migrations.config(url), revision)
+        return
+    # Called from async code: Alembic's env runs its own event loop, so give it a thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, migrations.config(url), revision).result()
 
 
 async def current_revision(migrations: MigrationSet, conn: Any) -> str | None:
