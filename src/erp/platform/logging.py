@@ -27,7 +27,7 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(),  # resolves sys.stdout per call
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stdout)

@@ -1,0 +1,3 @@
+from erp.cli import main
+
+main()

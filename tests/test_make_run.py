@@ -1,0 +1,74 @@
+"""README promise: `make run` serves /healthz within 15 s and keeps data across a restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.processes import free_port, status_of, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _start(port: int, data: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ERP_PORT": str(port),
+        "ERP_DATA_DIR": str(data),
+        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
+        "ERP_ADMIN_PASSWORD": "make-run-admin-pass",
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            ["make", "--no-print-directory", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def test_make_run_answers_within_15_seconds_and_keeps_data(tmp_path: Path) -> None:
+    assert shutil.which("make")
+    port, log = free_port(), tmp_path / "run.log"
+    proc = _start(port, tmp_path / "var", log)
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        assert wait_until(lambda: status_of(url + "/healthz") == 200, 15), log.read_text()
+        assert time.monotonic() - started < 15
+        token = subprocess.run(
+            [str(ROOT / ".venv/bin/erp"), "token", "--role", "admin"],
+            env={**os.environ, "ERP_DATA_DIR": str(tmp_path / "var")},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(
+            url + "/api/inventory/warehouses",
+            headers=headers,
+            json={"code": "KEEP", "name": "kept"},
+        )
+        assert created.status_code == 201, created.text
+    finally:
+        _stop(proc)
+    proc = _start(port, tmp_path / "var", log)
+    try:
+        assert wait_until(lambda: status_of(url + "/healthz") == 200, 15), log.read_text()
+        kept = httpx.get(url + "/api/inventory/warehouses/KEEP", headers=headers)
+        assert kept.status_code == 200, "data survives a restart"
+    finally:
+        _stop(proc)
