@@ -33,7 +33,14 @@ _READ = frozenset(
 )  # fmt: skip
 
 
+LINGER_SECONDS = 2.0
+
+
 class HeadTooLargeError(Exception):
+    pass
+
+
+class UnsupportedVersionError(Exception):
     pass
 
 
@@ -52,6 +59,7 @@ class ClientConnection(asyncio.Protocol):
         self.head_started: float | None = None
         self.idle_since = 0.0
         self.closed = False
+        self.linger_until = 0.0
         self._reset_head()
 
     def _reset_head(self) -> None:
@@ -89,6 +97,19 @@ class ClientConnection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def linger_close(self) -> None:
+        """Answered before the request body ended: half-close and drain what the client still
+        sends for a moment, so that it reads the answer instead of a connection reset."""
+        transport = self.transport
+        if transport is None or self.closed or not transport.can_write_eof():
+            return self.abort()
+        self.exchange = self.parsing = None
+        self.queue.clear()
+        transport.write_eof()
+        self.linger_until = self.loop.time() + LINGER_SECONDS
+        self.blockers.clear()
+        transport.resume_reading()
+
     def block_reading(self, reason: str) -> None:
         if not self.blockers and self.transport is not None and not self.closed:
             self.transport.pause_reading()
@@ -114,13 +135,15 @@ class ClientConnection(asyncio.Protocol):
     # -- bytes in ------------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         self.last_rx = self.loop.time()
+        if self.linger_until:
+            return
         try:
             self.parser.feed_data(data)
-        except HeadTooLargeError:
-            self._reject(431, "header-too-large", "the request head is too large")
         except httptools.HttpParserCallbackError as exc:
             if isinstance(exc.__context__, HeadTooLargeError):
                 self._reject(431, "header-too-large", "the request head is too large")
+            elif isinstance(exc.__context__, UnsupportedVersionError):
+                self._reject(400, "bad-request", "only HTTP/1.0 and HTTP/1.1 are served")
             else:
                 raise
         except httptools.HttpParserError as exc:
@@ -161,6 +184,9 @@ class ClientConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         core, parser, read = self.core, self.parser, self.read
+        http_version = parser.get_http_version()
+        if http_version != "1.1" and http_version != "1.0":
+            raise UnsupportedVersionError
         self.head_started = None
         route, target = core.routes.match(self.url)
         lines = self.lines
@@ -198,7 +224,7 @@ class ClientConnection(asyncio.Protocol):
             chunked=te is not None,
             content_length=int(cl) if cl is not None and te is None else 0,
             keep_alive=parser.should_keep_alive(),
-            http10=parser.get_http_version() == "1.0",
+            http10=http_version == "1.0",
             authorization=read.get(b"authorization"),
             started=self.last_rx,
         )
@@ -227,7 +253,10 @@ class ClientConnection(asyncio.Protocol):
         self.idle_since = self.loop.time()
         if close or self.closed or self.core.closing or self in self.core.closing_connections:
             self.core.closing_connections.discard(self)
-            self.abort()
+            if self.parsing is not None:
+                self.linger_close()
+            else:
+                self.abort()
             return
         if self.queue:
             nxt = self.queue.popleft()
@@ -239,7 +268,10 @@ class ClientConnection(asyncio.Protocol):
     # -- deadlines (called by the periodic sweep) ----------------------------------------------
     def check_timeouts(self, now: float) -> None:
         cfg = self.core.config
-        if self.head_started is not None:
+        if self.linger_until:
+            if now > self.linger_until:
+                self.abort()
+        elif self.head_started is not None:
             if now - self.head_started > cfg.header_timeout:
                 self._timeout("the request head did not arrive in time")
         elif self.parsing is not None:

@@ -83,6 +83,8 @@ class UpstreamConnection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if not 100 <= self.status < 200:
             self.done = True
+            # Read it here: once feed_data returns, the parser has moved on to the next message.
+            self._keep = self.parser.should_keep_alive()
 
     # -- response bytes ----------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
@@ -108,8 +110,7 @@ class UpstreamConnection(asyncio.Protocol):
             ex.response_body(data)
         if self.done:
             self.exchange = None
-            keep = self._keep if self.head_only else self.parser.should_keep_alive()
-            ex.response_complete(self, keep and self.alive)
+            ex.response_complete(self, self._keep and self.alive)
 
     def _collect_head(self, ex: Exchange, data: bytes) -> bytes:
         buf = self.head_buf + data if self.head_buf else data
