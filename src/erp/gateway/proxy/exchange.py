@@ -25,6 +25,14 @@ NO_BODY_STATUS = (204, 304)
 class Exchange:
     """State of one request/response pair; driven by the client and upstream protocols."""
 
+    __slots__ = (
+        "active", "answered", "attempts", "authorization", "body_bytes", "chunked", "client",
+        "close_after", "content_length", "core", "done", "head_parts", "http10", "keep_alive",
+        "method", "pending", "pending_bytes", "rate_lines", "request_done", "request_done_at",
+        "request_id", "response_started", "route", "sent", "sent_bytes", "started", "status",
+        "target", "too_large", "upstream",
+    )  # fmt: skip
+
     def __init__(
         self,
         core: ProxyCore,
@@ -202,7 +210,7 @@ class Exchange:
     def response_informational(self, head: bytes) -> None:
         self.client.write(head)
 
-    def response_head(self, head: bytes, status: int) -> None:
+    def response_head(self, head: bytes, status: int, body: bytes) -> None:
         self.status = status
         self.response_started = True
         extra = b"x-request-id: " + self.request_id + b"\r\n" + self.rate_lines
@@ -215,7 +223,7 @@ class Exchange:
         elif self.http10:
             head = head[:-2] + b"connection: keep-alive\r\n\r\n"
         self.close_after = close
-        self.client.write(head)
+        self.client.write(head + body if body else head)
 
     def response_body(self, data: bytes) -> None:
         self.client.write(data)

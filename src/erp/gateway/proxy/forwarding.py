@@ -74,8 +74,7 @@ def drop_named(lines: list[bytes], names: frozenset[bytes]) -> list[bytes]:
     return [ln for ln in lines if ln.split(b":", 1)[0].strip().lower() not in names]
 
 
-_RESPONSE_HOP_MARKERS = tuple(b"\r\n" + n + (b"" if n == b"proxy-" else b":") for n in (
-    b"connection", b"keep-alive", b"proxy-", b"upgrade", b"trailer", b"te"))  # fmt: skip
+_RESPONSE_HOP = re.compile(rb"\r\n(?:connection:|keep-alive:|proxy-|upgrade:|trailer:|te:)")
 
 
 def rewrite_response_head(head: bytes, extra: bytes) -> tuple[bytes, bool]:
@@ -91,7 +90,7 @@ def rewrite_response_head(head: bytes, extra: bytes) -> tuple[bytes, bool]:
         # The service echoed the request id already; keep only the other extras.
         extra = b"".join(ln + b"\r\n" for ln in extra.split(b"\r\n") if ln and not
                          ln.lower().startswith(b"x-request-id:"))  # fmt: skip
-    if any(marker in low for marker in _RESPONSE_HOP_MARKERS):
+    if _RESPONSE_HOP.search(low) is not None:
         lines = head[:-4].split(b"\r\n")
         hop = set(HOP_BY_HOP)
         for ln in lines[1:]:

@@ -7,7 +7,7 @@ head is collected once to strip hop-by-hop fields and add the proxy's own header
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import httptools
 
@@ -40,8 +40,7 @@ class UpstreamConnection(asyncio.Protocol):
 
     # -- lifecycle -------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.alive = False
@@ -106,7 +105,7 @@ class UpstreamConnection(asyncio.Protocol):
             data = self._collect_head(ex, data)
             if self.in_head:
                 return
-        if data:
+        elif data:
             ex.response_body(data)
         if self.done:
             self.exchange = None
@@ -134,5 +133,6 @@ class UpstreamConnection(asyncio.Protocol):
                 self.parser = httptools.HttpResponseParser(self)
                 self.done = True
                 self._keep = not buf and b"\r\nconnection: close" not in head.lower()
-            ex.response_head(head, self.status or int(head[9:12]))
+            # Head and whatever body came with it leave in one write.
+            ex.response_head(head, self.status or int(head[9:12]), buf)
             return buf
