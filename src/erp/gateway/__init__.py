@@ -1,0 +1,1 @@
+"""The gateway service: users, tokens, routing and rate limits in front of the other services."""

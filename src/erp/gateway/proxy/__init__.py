@@ -1,0 +1,19 @@
+"""The gateway's proxy engine: asyncio + httptools, pooled upstreams, edge auth and rate limits."""
+
+from erp.gateway.proxy.config import (
+    JwtConfig,
+    ProxyConfig,
+    RateLimitConfig,
+    RouteConfig,
+    UpstreamConfig,
+)
+from erp.gateway.proxy.gateway import GatewayProxy
+
+__all__ = [
+    "GatewayProxy",
+    "JwtConfig",
+    "ProxyConfig",
+    "RateLimitConfig",
+    "RouteConfig",
+    "UpstreamConfig",
+]

@@ -1,0 +1,321 @@
+"""One request through the proxy: authorize, rate-limit, forward, stream the answer back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from erp.gateway.proxy.buckets import Decision
+from erp.gateway.proxy.forwarding import rewrite_response_head
+from erp.gateway.proxy.pool import PoolExhaustedError
+from erp.gateway.proxy.problems import problem_response
+from erp.gateway.proxy.routing import Route
+from erp.gateway.proxy.tokens import TokenRejectedError
+
+if TYPE_CHECKING:
+    from erp.gateway.proxy.connection import ClientConnection
+    from erp.gateway.proxy.core import ProxyCore
+    from erp.gateway.proxy.upstream import UpstreamConnection
+
+IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE"})
+REPLAY_LIMIT = 64 * 1024  # requests up to this size can be resent after a stale connection
+BUFFER_HIGH = 256 * 1024  # stop reading the client when this much body waits for an upstream
+NO_BODY_STATUS = (204, 304)
+
+
+class Exchange:
+    """State of one request/response pair; driven by the client and upstream protocols."""
+
+    __slots__ = (
+        "active", "answered", "attempts", "authorization", "body_bytes", "chunked", "client",
+        "close_after", "content_length", "core", "done", "head_parts", "http10", "keep_alive",
+        "method", "pending", "pending_bytes", "rate_lines", "request_done", "request_done_at",
+        "request_id", "response_started", "route", "sent", "sent_bytes", "started", "status",
+        "target", "too_large", "upstream",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        core: ProxyCore,
+        client: ClientConnection,
+        route: Route | None,
+        method: bytes,
+        target: bytes,
+        head_parts: list[bytes],
+        *,
+        request_id: bytes,
+        chunked: bool,
+        content_length: int,
+        keep_alive: bool,
+        http10: bool,
+        authorization: bytes | None,
+        started: float,
+    ) -> None:
+        self.core, self.client, self.route = core, client, route
+        self.method, self.target = method, target
+        self.head_parts = head_parts  # completed with identity and framing at start
+        self.request_id = request_id
+        self.chunked, self.keep_alive, self.http10 = chunked, keep_alive, http10
+        self.content_length = content_length
+        self.authorization = authorization
+        self.started = started
+        self.pending: list[bytes] = []
+        self.pending_bytes = 0
+        self.sent: list[bytes] | None = []
+        self.sent_bytes = 0
+        self.body_bytes = 0
+        self.too_large = False
+        self.request_done = False
+        self.request_done_at = 0.0
+        self.upstream: UpstreamConnection | None = None
+        self.attempts = 0
+        self.rate_lines = b""
+        self.status = 0
+        self.response_started = False
+        self.close_after = False
+        self.active = False
+        self.answered = False  # answered by the proxy itself; the body is read and dropped
+        self.done = False
+
+    # -- admission -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Called when this exchange's turn on the connection comes."""
+        self.active = True
+        route, core = self.route, self.core
+        if route is None:
+            return self.respond(404, "not-found", "no route serves this path")
+        if self.too_large or self.content_length > route.max_body_bytes:
+            return self.payload_too_large()
+        user = None
+        if route.requires_auth:
+            try:
+                ident = core.verifier.verify_header(self.authorization)
+            except TokenRejectedError as exc:
+                challenge = 'Bearer error="invalid_token"' if self.authorization else "Bearer"
+                return self.respond(
+                    401, "unauthorized", str(exc), (("www-authenticate", challenge),)
+                )
+            user = ident.sub
+            self.head_parts.append(ident.header_lines)
+        if self.chunked:
+            self.head_parts.append(b"transfer-encoding: chunked\r\n")
+        self.head_parts.append(b"\r\n")
+        self.pending.insert(0, b"".join(self.head_parts))
+        limiter = core.limiter
+        if limiter is None:
+            return self.forward()
+        decision = limiter.check(user, self.client.ip, self.on_decision)
+        if decision is not None:
+            self.on_decision(decision)
+
+    def on_decision(self, d: Decision) -> None:
+        if self.done:
+            return
+        if not d.allowed:
+            headers = (
+                ("retry-after", str(max(d.retry_after, 1))),
+                ("ratelimit-limit", str(d.limit)),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", str(d.reset)),
+            )
+            return self.respond(429, "rate-limited", "too many requests, retry later", headers)
+        self.rate_lines = d.header_lines()
+        self.forward()
+
+    def forward(self) -> None:
+        """Send the request to a pooled connection, or open one."""
+        assert self.route is not None
+        pool = self.core.pools[self.route.upstream.name]
+        if not pool.breaker.allow(self.core.loop.time()):
+            detail = f"{self.route.label} is unavailable, retry later"
+            return self.respond(503, "upstream-unavailable", detail, (("retry-after", "1"),))
+        conn = pool.acquire_nowait()
+        if conn is not None:
+            self.attach(conn)
+        else:
+            self.core.spawn(self.connect())
+
+    async def connect(self) -> None:
+        assert self.route is not None
+        pool = self.core.pools[self.route.upstream.name]
+        try:
+            conn = await pool.acquire()
+        except PoolExhaustedError as exc:
+            return self.respond(503, "upstream-busy", str(exc), (("retry-after", "1"),))
+        except (OSError, TimeoutError) as exc:
+            if self.done:
+                return
+            pool.breaker.failure(self.core.loop.time())
+            if self.method in IDEMPOTENT and self.attempts < self.core.config.upstream.retries:
+                self.attempts += 1
+                return self.forward()
+            timeout = isinstance(exc, TimeoutError)
+            detail = f"cannot connect to the {self.route.label} upstream"
+            return self.respond(504 if timeout else 502, "bad-gateway", detail)
+        if self.done:
+            pool.release(conn, True)
+            return
+        self.attach(conn)
+
+    # -- request bytes ----------------------------------------------------------------------
+    def attach(self, conn: UpstreamConnection) -> None:
+        self.upstream = conn
+        conn.bind(self, head_only=self.method == b"HEAD")
+        out = (self.sent or []) + self.pending
+        self.pending, self.pending_bytes, self.sent, self.sent_bytes = [], 0, [], 0
+        self.send(b"".join(out) if len(out) > 1 else out[0])
+        self.client.unblock_reading("buffer")
+
+    def send(self, data: bytes) -> None:
+        conn = self.upstream
+        assert conn is not None and conn.transport is not None
+        conn.transport.write(data)
+        if self.sent is not None:
+            self.sent_bytes += len(data)
+            if self.sent_bytes <= REPLAY_LIMIT:
+                self.sent.append(data)
+            else:
+                self.sent = None
+
+    def request_body(self, chunk: bytes) -> None:
+        self.body_bytes += len(chunk)
+        if self.route is not None and self.body_bytes > self.route.max_body_bytes:
+            self.too_large = True
+            if self.active:
+                self.payload_too_large()
+            return
+        if self.done or self.too_large or self.answered:
+            return
+        if self.chunked:
+            chunk = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+        if self.upstream is not None:
+            self.send(chunk)
+        else:
+            self.pending.append(chunk)
+            self.pending_bytes += len(chunk)
+            if self.pending_bytes > BUFFER_HIGH:
+                self.client.block_reading("buffer")
+
+    def request_end(self, now: float) -> None:
+        self.request_done = True
+        self.request_done_at = now
+        if self.answered:
+            self.finish(False)
+        elif self.chunked and not self.done and not self.too_large:
+            if self.upstream is not None:
+                self.send(b"0\r\n\r\n")
+            else:
+                self.pending.append(b"0\r\n\r\n")
+
+    # -- response bytes (called by the upstream connection) ---------------------------------
+    def response_informational(self, head: bytes) -> None:
+        self.client.write(head)
+
+    def response_head(self, head: bytes, status: int, body: bytes) -> None:
+        self.status = status
+        self.response_started = True
+        extra = b"x-request-id: " + self.request_id + b"\r\n" + self.rate_lines
+        head, framed = rewrite_response_head(head, extra)
+        close = not self.keep_alive or self.core.closing
+        if not framed and status not in NO_BODY_STATUS and self.method != b"HEAD":
+            close = True  # the body ends when the upstream closes; so must the client's
+        if close:
+            head = head[:-2] + b"connection: close\r\n\r\n"
+        elif self.http10:
+            head = head[:-2] + b"connection: keep-alive\r\n\r\n"
+        self.close_after = close
+        self.client.write(head + body if body else head)
+
+    def response_body(self, data: bytes) -> None:
+        self.client.write(data)
+
+    def response_complete(self, conn: UpstreamConnection, keep_alive: bool) -> None:
+        self.upstream = None
+        conn.pool.breaker.success(self.core.loop.time())
+        conn.pool.release(conn, keep_alive and self.request_done)
+        self.finish(self.close_after or not self.request_done)
+
+    def upstream_failed(
+        self, conn: UpstreamConnection, reason: str, *, broken: bool = False, timeout: bool = False
+    ) -> None:
+        if self.upstream is not conn:
+            return
+        self.upstream = None
+        conn.exchange = None
+        conn.close()
+        if self.done:
+            return
+        stale = conn.reused and not conn.got_bytes and not broken and not timeout
+        retries = self.core.config.upstream.retries
+        if (
+            stale
+            and self.method in IDEMPOTENT
+            and self.sent is not None
+            and self.attempts < retries
+        ):
+            self.attempts += 1
+            return self.forward()
+        conn.pool.breaker.failure(self.core.loop.time())
+        if self.response_started:
+            self.client.abort()
+            return self.finish(True)
+        self.respond(
+            504 if timeout else 502, "gateway-timeout" if timeout else "bad-gateway", reason
+        )
+
+    def check_timeout(self, now: float) -> None:
+        conn = self.upstream
+        if conn is None or not self.request_done or self.route is None:
+            return
+        if now - max(conn.last_io, self.request_done_at) > self.route.response_timeout:
+            self.upstream_failed(conn, "the upstream did not answer in time", timeout=True)
+
+    # -- endings ----------------------------------------------------------------------------
+    def payload_too_large(self) -> None:
+        self.too_large = True
+        if self.answered:
+            self.client.abort()
+            return self.finish(True)
+        limit = self.route.max_body_bytes if self.route else 0
+        self.respond(413, "payload-too-large", f"the request body exceeds {limit} bytes")
+
+    def respond(
+        self, status: int, slug: str, detail: str, headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        """Answer from the proxy itself (errors); drops any upstream attempt."""
+        if self.done:
+            return
+        if self.upstream is not None:
+            conn, self.upstream = self.upstream, None
+            conn.exchange = None
+            conn.close()
+        if self.response_started:
+            self.client.abort()
+            return self.finish(True)
+        close = self.too_large or not self.keep_alive or self.core.closing
+        self.status = status
+        self.response_started = True
+        rid = self.request_id.decode("latin-1")
+        self.client.write(problem_response(status, slug, detail, request_id=rid, close=close,
+                                           extra_headers=headers))  # fmt: skip
+        if close or self.request_done:
+            self.finish(close)
+        else:
+            self.answered = True  # keep the connection: finish once the body has been read
+
+    def finish(self, close: bool) -> None:
+        if self.done:
+            return
+        self.done = True
+        metrics = self.core.metrics
+        if metrics is not None:
+            label = self.route.label if self.route else "unmatched"
+            metrics.record(label, self.method, self.status, self.core.loop.time() - self.started)
+        self.client.exchange_done(self, close)
+
+    def client_gone(self) -> None:
+        """The client connection closed: drop the upstream side unless it completed."""
+        if self.upstream is not None:
+            conn, self.upstream = self.upstream, None
+            conn.exchange = None
+            conn.close()
+        self.done = True

@@ -1,0 +1,109 @@
+"""Header rules for forwarding: hop-by-hop stripping, X-Forwarded-*, request ids, trace context."""
+
+from __future__ import annotations
+
+import random
+import re
+
+# Never forwarded in either direction (RFC 9110 section 7.6.1, plus the legacy Proxy-* family).
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Request headers the proxy sets itself; client-supplied copies are dropped.
+MANAGED = frozenset(
+    {
+        b"host",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-request-id",
+        b"traceparent",
+        b"x-authenticated-user",
+        b"x-authenticated-roles",
+    }
+)
+DROPPED_REQUEST_HEADERS = HOP_BY_HOP | MANAGED
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+_TRACEPARENT = re.compile(rb"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?")
+_ZERO_TRACE = b"0" * 32
+_ZERO_PARENT = b"0" * 16
+_rng = random.Random()
+
+
+def request_id_or_new(value: bytes | None) -> bytes:
+    """Keep a well-formed client request id, otherwise make a fresh one."""
+    if value is not None and _REQUEST_ID.fullmatch(value):
+        return value
+    return b"%032x" % _rng.getrandbits(128)
+
+
+def traceparent_or_new(value: bytes | None) -> bytes:
+    """Keep a valid W3C traceparent, otherwise start a new sampled trace."""
+    if value is not None:
+        m = _TRACEPARENT.fullmatch(value)
+        if (
+            m is not None
+            and m.group(1) != b"ff"
+            and m.group(2) != _ZERO_TRACE
+            and m.group(3) != _ZERO_PARENT
+            and (m.group(1) != b"00" or m.group(4) is None)
+        ):
+            return value
+    return b"00-%032x-%016x-01" % (_rng.getrandbits(128) or 1, _rng.getrandbits(64) or 1)
+
+
+def connection_tokens(value: bytes) -> frozenset[bytes]:
+    """Header names a Connection header marks as hop-by-hop (besides close/keep-alive)."""
+    names = {t.strip().lower() for t in value.split(b",")}
+    return frozenset(names - {b"close", b"keep-alive", b""})
+
+
+def drop_named(lines: list[bytes], names: frozenset[bytes]) -> list[bytes]:
+    """Remove `name: value` lines whose name is in `names`."""
+    return [ln for ln in lines if ln.split(b":", 1)[0].strip().lower() not in names]
+
+
+_RESPONSE_HOP = re.compile(rb"\r\n(?:connection:|keep-alive:|proxy-|upgrade:|trailer:|te:)")
+
+
+def rewrite_response_head(head: bytes, extra: bytes) -> tuple[bytes, bool]:
+    """Strip hop-by-hop fields from an upstream response head and append `extra` lines.
+
+    `head` ends with the blank line. Returns the new head and whether the response is
+    framed (Content-Length or Transfer-Encoding), i.e. whether the client connection can
+    stay open after it.
+    """
+    low = head.lower()
+    framed = b"\r\ncontent-length:" in low or b"\r\ntransfer-encoding:" in low
+    if b"\r\nx-request-id:" in low:
+        # The service echoed the request id already; keep only the other extras.
+        extra = b"".join(ln + b"\r\n" for ln in extra.split(b"\r\n") if ln and not
+                         ln.lower().startswith(b"x-request-id:"))  # fmt: skip
+    if _RESPONSE_HOP.search(low) is not None:
+        lines = head[:-4].split(b"\r\n")
+        hop = set(HOP_BY_HOP)
+        for ln in lines[1:]:
+            name, _, value = ln.partition(b":")
+            if name.strip().lower() == b"connection":
+                hop |= connection_tokens(value)
+        kept = [lines[0]]
+        for ln in lines[1:]:
+            name = ln.split(b":", 1)[0].strip().lower()
+            if name in hop or name.startswith(b"proxy-"):
+                if name == b"transfer-encoding":
+                    kept.append(ln)  # the body is passed through with its own framing
+                continue
+            kept.append(ln)
+        head = b"\r\n".join(kept) + b"\r\n\r\n"
+    return head[:-2] + extra + b"\r\n", framed

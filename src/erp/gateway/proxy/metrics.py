@@ -1,0 +1,68 @@
+"""Prometheus metrics of the proxy, with labelled children resolved once and reused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+SERVICE = "gateway"
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def _existing(registry: CollectorRegistry, name: str) -> Any:
+    # Another component of the same process (the control app) may have registered it already.
+    return registry._names_to_collectors.get(name)
+
+
+class ProxyMetrics:
+    """Request count and latency by route, method and status; upstream and fallback state."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.requests = _existing(registry, "erp_http_requests_total") or Counter(
+            "erp_http_requests",
+            "HTTP requests answered",
+            ["service", "method", "route", "status"],
+            registry=registry,
+        )
+        self.duration = _existing(registry, "erp_http_request_duration_seconds") or Histogram(
+            "erp_http_request_duration_seconds",
+            "HTTP request duration",
+            ["service", "method", "route"],
+            buckets=BUCKETS,
+            registry=registry,
+        )
+        self.upstream = _existing(registry, "erp_gateway_upstream_state") or Gauge(
+            "erp_gateway_upstream_state",
+            "Circuit breaker state per upstream: 0 closed, 1 open, 2 half-open",
+            ["upstream"],
+            registry=registry,
+        )
+        self.fallback = _existing(registry, "erp_gateway_ratelimit_fallback") or Gauge(
+            "erp_gateway_ratelimit_fallback",
+            "1 while rate limiting uses local buckets because Redis is unreachable",
+            registry=registry,
+        )
+        self.fallback.set(0)
+        self._children: dict[tuple[str, bytes, int], tuple[Any, Any]] = {}
+
+    def record(self, route: str, method: bytes, status: int, seconds: float) -> None:
+        """Count one answered request; the first of each label set resolves the children."""
+        key = (route, method, status)
+        pair = self._children.get(key)
+        if pair is None:
+            m = method.decode("latin-1")
+            pair = (
+                self.requests.labels(SERVICE, m, route, str(status)),
+                self.duration.labels(SERVICE, m, route),
+            )
+            if len(self._children) < 10_000:
+                self._children[key] = pair
+        pair[0].inc()
+        pair[1].observe(seconds)
+
+    def upstream_state(self, upstream: str, state: int) -> None:
+        self.upstream.labels(upstream).set(state)
+
+    def ratelimit_fallback(self, on: bool) -> None:
+        self.fallback.set(1 if on else 0)

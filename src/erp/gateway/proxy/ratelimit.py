@@ -1,0 +1,122 @@
+"""Per-user and per-IP rate limits shared through Redis; a local fallback, never fail closed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from erp.gateway.proxy.buckets import TOKEN_BUCKET_LUA, Decision, LocalBuckets
+from erp.gateway.proxy.config import RateLimitConfig
+from erp.gateway.proxy.resp import RedisPipe
+
+log = logging.getLogger("erp.gateway.proxy")
+
+DecisionCallback = Callable[[Decision], None]
+
+
+class RateLimiter:
+    """One EVALSHA per request, pipelined with every other request of the same loop turn."""
+
+    def __init__(
+        self, cfg: RateLimitConfig, on_fallback: Callable[[bool], None] | None = None
+    ) -> None:
+        self.cfg = cfg
+        self._sha = hashlib.sha1(TOKEN_BUCKET_LUA).hexdigest().encode()
+        self._prefix = cfg.key_prefix.encode()
+        self._user = (str(cfg.user_rate).encode(), str(cfg.user_burst).encode())
+        self._ip = (str(cfg.ip_rate).encode(), str(cfg.ip_burst).encode())
+        self._local = LocalBuckets()
+        self._pipe: RedisPipe | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._on_fallback = on_fallback
+        self.fallback = False
+
+    async def start(self) -> None:
+        """Connect to Redis (or start in fallback mode) and keep reconnecting in the background."""
+        if not self.cfg.enabled or self.cfg.redis_url is None:
+            return
+        await self._connect()
+        if self._pipe is None:
+            self._set_fallback(True, "cannot connect")
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _connect(self) -> None:
+        assert self.cfg.redis_url is not None
+        try:
+            pipe = await RedisPipe.connect(self.cfg.redis_url, self.cfg.redis_timeout)
+            await asyncio.wait_for(pipe.call(b"SCRIPT", b"LOAD", TOKEN_BUCKET_LUA), 2.0)
+        except (OSError, TimeoutError, ConnectionError, ValueError):
+            return
+        self._pipe = pipe
+
+    async def _watch(self) -> None:
+        while True:
+            if self._pipe is not None:
+                await self._pipe.closed
+                self._pipe = None
+                self._set_fallback(True, "connection lost")
+            await asyncio.sleep(self.cfg.reconnect_interval)
+            await self._connect()
+            if self._pipe is not None:
+                self._set_fallback(False, "reconnected")
+
+    def _set_fallback(self, on: bool, why: str) -> None:
+        if on != self.fallback:
+            self.fallback = on
+            if on:
+                log.warning("rate limiting falls back to local buckets: redis %s", why)
+            else:
+                log.warning("rate limiting is shared through redis again (%s)", why)
+            if self._on_fallback is not None:
+                self._on_fallback(on)
+
+    def _keys(self, user: str | None, ip: str) -> list[tuple[bytes, float, int]]:
+        cfg = self.cfg
+        keys = [(self._prefix + b"ip:" + ip.encode(), cfg.ip_rate, cfg.ip_burst)]
+        if user is not None:
+            keys.insert(0, (self._prefix + b"u:" + user.encode(), cfg.user_rate, cfg.user_burst))
+        return keys
+
+    def check(self, user: str | None, ip: str, done: DecisionCallback) -> Decision | None:
+        """Decide now (returned) or later (passed to `done`); never raises, never fails closed."""
+        pipe = self._pipe
+        if pipe is None:
+            return self._local.take(self._keys(user, ip))
+        ipkey = self._prefix + b"ip:" + ip.encode()
+        if user is None:
+            fut = pipe.call(b"EVALSHA", self._sha, b"1", ipkey, *self._ip)
+        else:
+            ukey = self._prefix + b"u:" + user.encode()
+            fut = pipe.call(b"EVALSHA", self._sha, b"2", ukey, ipkey, *self._user, *self._ip)
+
+        def resolved(f: asyncio.Future[Any]) -> None:
+            exc = f.exception()
+            if exc is None:
+                done(Decision.from_reply(f.result()))
+                return
+            if "NOSCRIPT" in str(exc):
+                pipe.call(b"SCRIPT", b"LOAD", TOKEN_BUCKET_LUA)
+            done(self._local.take(self._keys(user, ip)))
+
+        fut.add_done_callback(resolved)
+        return None
+
+    def tick(self, now: float) -> None:
+        """Called periodically: a Redis that stops answering counts as down."""
+        pipe = self._pipe
+        if pipe is not None and pipe.waiting_since(now) > self.cfg.redis_timeout:
+            pipe.close()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None

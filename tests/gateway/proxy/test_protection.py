@@ -1,0 +1,85 @@
+"""Malformed and slow clients: injection attempts, oversized heads, slowloris."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from erp.gateway.proxy import GatewayProxy
+from tests.gateway.proxy.backends import EchoBackend
+from tests.gateway.proxy.conftest import ProxyFactory
+
+
+async def exchange_raw(port: int, data: bytes, *, wait: float = 5.0) -> bytes:
+    """Send raw bytes; read until the proxy closes the connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), wait)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: bar\rX-Injected: 1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: bar\nX-Injected: 1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: bar\r\n X-Injected: 1\r\n\r\n",
+        b"GET /a\r\nX-Injected: y HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: b\x00r\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    ],
+    ids=["bare-cr", "bare-lf", "obs-fold", "crlf-in-target", "nul", "cl-and-te"],
+)
+async def test_header_injection_is_rejected(
+    proxy: GatewayProxy, backend: EchoBackend, request_bytes: bytes
+) -> None:
+    reply = await exchange_raw(proxy.port, request_bytes)
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    assert b"application/problem+json" in reply
+    assert backend.hits == 0
+
+
+async def test_oversized_head_gets_431(start_proxy: ProxyFactory, backend: EchoBackend) -> None:
+    proxy = await start_proxy(fallback=backend.url, max_header_bytes=1024)
+    reply = await exchange_raw(proxy.port, b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 2000 + b"\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 431 ")
+    assert backend.hits == 0
+
+
+async def test_slow_headers_time_out_with_408(
+    start_proxy: ProxyFactory, backend: EchoBackend
+) -> None:
+    proxy = await start_proxy(fallback=backend.url, header_timeout=0.3)
+    reply = await exchange_raw(proxy.port, b"GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ")
+    assert reply.startswith(b"HTTP/1.1 408 ")
+    assert backend.hits == 0
+
+
+async def test_silent_connection_is_closed(start_proxy: ProxyFactory, backend: EchoBackend) -> None:
+    proxy = await start_proxy(fallback=backend.url, header_timeout=0.3)
+    reply = await exchange_raw(proxy.port, b"")
+    assert reply == b"" or reply.startswith(b"HTTP/1.1 408 ")
+
+
+async def test_stalled_body_times_out(start_proxy: ProxyFactory, backend: EchoBackend) -> None:
+    proxy = await start_proxy(fallback=backend.url, body_idle_timeout=0.3)
+    reply = await exchange_raw(
+        proxy.port, b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789"
+    )
+    assert reply == b"" or reply.startswith(b"HTTP/1.1 408 ")
+
+
+async def test_pipelined_requests_are_answered_in_order(proxy: GatewayProxy) -> None:
+    reqs = (
+        b"".join(b"GET /p%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(3))
+        + b"GET /p3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    reply = await exchange_raw(proxy.port, reqs)
+    assert reply.count(b"HTTP/1.1 200 OK") == 4
+    positions = [reply.index(b'"target": "/p%d"' % i) for i in range(4)]
+    assert positions == sorted(positions)

@@ -1,0 +1,150 @@
+"""Upstream pool: keep-alive reuse, safe retries, timeouts and the circuit breaker."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from prometheus_client import REGISTRY
+
+from erp.gateway.proxy import GatewayProxy, UpstreamConfig
+from tests.gateway.proxy.backends import EchoBackend, RawBackend, ok
+from tests.gateway.proxy.conftest import ProxyFactory, base_url, closed_port
+
+
+async def test_keepalive_connections_are_reused(proxy: GatewayProxy, backend: EchoBackend) -> None:
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        for _ in range(20):
+            assert (await client.get("/one")).status_code == 200
+        rounds = [await asyncio.gather(*(client.get("/many") for _ in range(5))) for _ in range(4)]
+    assert all(r.status_code == 200 for batch in rounds for r in batch)
+    assert backend.hits == 40
+    assert len(backend.peers) <= 5
+
+
+async def test_dead_upstream_gives_502_problem(start_proxy: ProxyFactory) -> None:
+    proxy = await start_proxy(fallback=f"http://127.0.0.1:{closed_port()}")
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        r = await client.get("/x")
+    assert r.status_code == 502
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_slow_upstream_gives_504(start_proxy: ProxyFactory, backend: EchoBackend) -> None:
+    proxy = await start_proxy(
+        fallback=backend.url, upstream=UpstreamConfig(response_timeout=0.3, retries=0)
+    )
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        r = await client.get("/slow?delay=3")
+    assert r.status_code == 504
+    assert r.json()["type"] == "https://erp.example/problems/gateway-timeout"
+
+
+def closes_second_request(conn: int, n: int, method: bytes, target: bytes) -> bytes | None:
+    """Answers the first request on each connection, then drops the connection silently,
+    which is what a pooled connection looks like when the backend timed it out meanwhile."""
+    return ok(b"fresh") if n == 1 else None
+
+
+async def test_idempotent_request_is_retried_on_a_stale_connection(
+    start_proxy: ProxyFactory,
+) -> None:
+    raw = await RawBackend(closes_second_request).start()
+    proxy = await start_proxy(fallback=raw.url)
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        first = await client.get("/a")
+        second = await client.get("/a")  # goes out on the pooled, now dying connection
+    await raw.stop()
+    assert first.status_code == second.status_code == 200
+    assert raw.requests == 3  # the second GET reached the backend twice
+
+
+async def test_post_is_not_retried(start_proxy: ProxyFactory) -> None:
+    raw = await RawBackend(closes_second_request).start()
+    proxy = await start_proxy(fallback=raw.url)
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        first = await client.post("/a", content=b"1")
+        second = await client.post("/a", content=b"2")
+    await raw.stop()
+    assert first.status_code == 200 and second.status_code == 502
+    assert raw.requests == 2  # exactly once each
+
+
+async def test_post_to_dead_upstream_is_not_retried(start_proxy: ProxyFactory) -> None:
+    hits = 0
+
+    def count(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal hits
+        hits += 1
+        writer.close()  # accepts, then hangs up before answering
+
+    server = await asyncio.start_server(count, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    proxy = await start_proxy(fallback=f"http://127.0.0.1:{port}")
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        r = await client.post("/a", content=b"x")
+    server.close()
+    assert r.status_code == 502 and hits == 1
+
+
+async def test_breaker_opens_fails_fast_and_half_open_probe_closes_it(
+    start_proxy: ProxyFactory,
+) -> None:
+    port = closed_port()
+    upstream = f"http://127.0.0.1:{port}"
+    proxy = await start_proxy(
+        fallback=upstream,
+        upstream=UpstreamConfig(breaker_failures=3, breaker_cooldown=0.4, retries=0),
+    )
+
+    def state() -> float | None:
+        return REGISTRY.get_sample_value("erp_gateway_upstream_state", {"upstream": upstream})
+
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        failures = [(await client.get("/x")).status_code for _ in range(3)]
+        assert failures == [502, 502, 502] and state() == 1
+        fast = await client.get("/x")
+        assert fast.status_code == 503
+        assert fast.json()["type"] == "https://erp.example/problems/upstream-unavailable"
+        backend = await EchoBackend().start(port=port)
+        try:
+            assert (await client.get("/x")).status_code == 503  # still cooling down
+            await asyncio.sleep(0.5)
+            probe = await client.get("/x")
+            after = await client.get("/x")
+        finally:
+            await backend.stop()
+    assert probe.status_code == 200 and after.status_code == 200
+    assert state() == 0
+
+
+async def test_failed_probe_reopens_the_breaker(start_proxy: ProxyFactory) -> None:
+    proxy = await start_proxy(
+        fallback=f"http://127.0.0.1:{closed_port()}",
+        upstream=UpstreamConfig(breaker_failures=1, breaker_cooldown=0.2, retries=0),
+    )
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        assert (await client.get("/x")).status_code == 502
+        assert (await client.get("/x")).status_code == 503
+        await asyncio.sleep(0.25)
+        assert (await client.get("/x")).status_code == 502  # the probe, which fails
+        assert (await client.get("/x")).status_code == 503
+
+
+async def test_shutdown_completes_in_flight_request(
+    start_proxy: ProxyFactory, backend: EchoBackend
+) -> None:
+    proxy = await start_proxy(fallback=backend.url)
+    port = proxy.port
+    async with httpx.AsyncClient(base_url=base_url(proxy)) as client:
+        slow = asyncio.create_task(client.get("/slow?delay=0.5"))
+        await asyncio.sleep(0.15)
+        drained = await proxy.shutdown(timeout=5)
+        r = await slow
+    assert drained and r.status_code == 200 and r.text == "finally"
+    assert r.headers["connection"] == "close"
+    try:
+        await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return
+    raise AssertionError("still accepting after shutdown")
