@@ -242,12 +242,18 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Checkov skip annotations with their reasons: usage (include "erp.checkovSkips" (dict "secretEnv" true "digest" "")). */}}
+{{/* Checkov skip annotations with their reasons: usage (include "erp.checkovSkips" (dict "secretEnv" true "oneShot" false "digest" "")). */}}
 {{- define "erp.checkovSkips" -}}
 {{- $n := 0 -}}
 {{- if .secretEnv }}
 {{- $n = add1 $n }}
 checkov.io/skip{{ $n }}: CKV_K8S_35=The service reads its settings only from ERP_* environment variables (runtime contract); values come from the release Secret by secretKeyRef
+{{- end }}
+{{- if .oneShot }}
+{{- $n = add1 $n }}
+checkov.io/skip{{ $n }}: CKV_K8S_8=A one-shot test pod that exits within seconds; there is no long-running process to probe
+{{- $n = add1 $n }}
+checkov.io/skip{{ $n }}: CKV_K8S_9=A one-shot test pod that exits within seconds; it never receives traffic
 {{- end }}
 {{- if not .digest }}
 {{- $n = add1 $n }}
@@ -399,4 +405,23 @@ track: stable
 {{- else -}}
 {{- ternary "IfNotPresent" "Always" (ne (toString .digest) "") -}}
 {{- end -}}
+{{- end -}}
+
+{{/* Connection metadata shared by the Dapr Redis components (password by secretKeyRef). */}}
+{{- define "erp.dapr.redisMetadata" -}}
+- name: redisHost
+  value: {{ printf "%s:%s" (include "erp.redis.host" .) (include "erp.redis.port" .) }}
+- name: redisPassword
+  secretKeyRef:
+    name: {{ include "erp.secretName" . }}
+    key: redis-password
+- name: enableTLS
+  value: {{ and (not .Values.redis.enabled) .Values.externalRedis.tls | quote }}
+{{- end -}}
+
+{{/* Dapr app ids allowed to use a component: one per enabled service. */}}
+{{- define "erp.dapr.scopes" -}}
+{{- range $name := include "erp.serviceNames" . | fromJsonArray }}
+- {{ include "erp.componentName" (list $ $name) }}
+{{- end }}
 {{- end -}}
