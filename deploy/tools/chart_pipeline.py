@@ -211,7 +211,7 @@ def main() -> int:
 
     print("checkov: kubernetes on every profile, dockerfile on the Dockerfile (one run)")
     stats = checkov(args.out, ROOT / "Dockerfile")
-    for target in sorted(args.out.glob("*.yaml")) + [args.out / "Dockerfile"]:
+    for target in [*sorted(args.out.glob("*.yaml")), args.out / "Dockerfile"]:
         counts = stats.get(target.name, Counter())
         print(f"  {target.name:30} resources {counts['resources']:3}  passed "
               f"{counts['passed_checks']:4}  failed {counts['failed_checks']}  skipped "
