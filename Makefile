@@ -4,8 +4,14 @@ SHELL := bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ERP := $(VENV)/bin/erp
-# Targets that `make test` runs after pytest (chart checks add themselves here).
+# Targets that `make test` runs after pytest, and what pytest needs first (the included
+# makefiles add themselves here).
 EXTRA_TEST_TARGETS ?=
+PYTEST_DEPS ?=
+.DEFAULT_GOAL := help
+
+-include deploy/chart.mk
+-include bench/bench.mk
 
 .PHONY: help install run test lint typecheck pytest format bench
 
@@ -30,7 +36,7 @@ lint: install ## ruff
 typecheck: install ## mypy
 	$(VENV)/bin/mypy
 
-pytest: install ## the test suite (real PostgreSQL and Redis when reachable; required with CI=true)
+pytest: install $(PYTEST_DEPS) ## the test suite (real PostgreSQL and Redis when reachable; required with CI=true)
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest ## everything CI runs
@@ -39,6 +45,3 @@ test: lint typecheck pytest ## everything CI runs
 format: install ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff check --fix src tests bench
 	$(VENV)/bin/ruff format src tests bench
-
--include deploy/chart.mk
--include bench/bench.mk

@@ -8,6 +8,7 @@ short propagation delay, during which the pod's preStop keeps it serving)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -76,10 +77,8 @@ class Balancer:
             except (ConnectionError, OSError):
                 pass
             finally:
-                try:
+                with contextlib.suppress(RuntimeError):
                     dst.close()
-                except RuntimeError:
-                    pass
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
@@ -95,10 +94,8 @@ class Balancer:
                 async with server:
                     await server.serve_forever()
 
-            try:
+            with contextlib.suppress(RuntimeError, asyncio.CancelledError):
                 loop.run_until_complete(main())
-            except (RuntimeError, asyncio.CancelledError):
-                pass
 
         threading.Thread(target=run, daemon=True, name="balancer").start()
         self._ready.wait(10)

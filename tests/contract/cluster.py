@@ -92,14 +92,17 @@ class LocalCluster:
             for pod in self.pods:
                 if is_selected_by(pod.labels, selector) and "http" in pod.ports:
                     self.addresses.services[service["metadata"]["name"]] = (
-                        "127.0.0.1", pod.ports["http"])
+                        "127.0.0.1",
+                        pod.ports["http"],
+                    )
                     break
 
     def prepare_databases(self, pods: list[Pod]) -> None:
         for pod in pods:
             pod.resolve(self.addresses)
-        fresh = self.addresses.databases - {(r, d) for r, d in self.addresses.databases
-                                            if d in self.created_databases}
+        fresh = self.addresses.databases - {
+            (r, d) for r, d in self.addresses.databases if d in self.created_databases
+        }
         self.created_databases += asyncio.run(_create_databases(fresh))
 
     def run_job(self, job: dict[str, Any], *, timeout: float = 120) -> tuple[int, str]:

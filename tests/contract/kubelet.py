@@ -26,12 +26,15 @@ class Probe:
     @classmethod
     def of(cls, pod: Pod, spec: dict[str, Any]) -> Probe:
         get = spec["httpGet"]
-        return cls(path=get["path"], port=pod.port(get["port"]),
-                   initial_delay=float(spec.get("initialDelaySeconds", 0)),
-                   period=float(spec.get("periodSeconds", 10)),
-                   timeout=float(spec.get("timeoutSeconds", 1)),
-                   failure_threshold=int(spec.get("failureThreshold", 3)),
-                   success_threshold=int(spec.get("successThreshold", 1)))
+        return cls(
+            path=get["path"],
+            port=pod.port(get["port"]),
+            initial_delay=float(spec.get("initialDelaySeconds", 0)),
+            period=float(spec.get("periodSeconds", 10)),
+            timeout=float(spec.get("timeoutSeconds", 1)),
+            failure_threshold=int(spec.get("failureThreshold", 3)),
+            success_threshold=int(spec.get("successThreshold", 1)),
+        )
 
     @property
     def budget(self) -> float:
@@ -39,17 +42,20 @@ class Probe:
 
     def check(self) -> bool:
         try:
-            status = httpx.get(f"http://127.0.0.1:{self.port}{self.path}",
-                               timeout=self.timeout).status_code
+            status = httpx.get(
+                f"http://127.0.0.1:{self.port}{self.path}", timeout=self.timeout
+            ).status_code
         except httpx.HTTPError:
             return False
         return 200 <= status < 400  # the kubelet's rule for HTTP probes
 
 
 def probes(pod: Pod) -> dict[str, Probe]:
-    return {kind: Probe.of(pod, pod.container[f"{kind}Probe"])
-            for kind in ("startup", "liveness", "readiness")
-            if f"{kind}Probe" in pod.container}
+    return {
+        kind: Probe.of(pod, pod.container[f"{kind}Probe"])
+        for kind in ("startup", "liveness", "readiness")
+        if f"{kind}Probe" in pod.container
+    }
 
 
 def await_startup(pod: Pod) -> float:
@@ -60,13 +66,16 @@ def await_startup(pod: Pod) -> float:
     time.sleep(probe.initial_delay)
     for _ in range(probe.failure_threshold):
         if not pod.running():
-            raise AssertionError(f"{pod.name} exited {pod.proc.returncode if pod.proc else '?'}"
-                                 f" during startup:\n{pod.tail()}")
+            raise AssertionError(
+                f"{pod.name} exited {pod.proc.returncode if pod.proc else '?'}"
+                f" during startup:\n{pod.tail()}"
+            )
         if probe.check():
             return time.monotonic() - pod.started_at
         time.sleep(probe.period)
-    raise AssertionError(f"{pod.name} failed its startup probe within {probe.budget}s:\n"
-                         f"{pod.tail()}")
+    raise AssertionError(
+        f"{pod.name} failed its startup probe within {probe.budget}s:\n{pod.tail()}"
+    )
 
 
 def await_ready(pod: Pod, timeout: float | None = None) -> float:

@@ -65,18 +65,33 @@ class Render:
         return {k: str(v) for k, v in obj.get("data", {}).items()}
 
     def services_selecting(self, labels: dict[str, str]) -> list[dict[str, Any]]:
-        return [s for s in self.kind("Service")
-                if s["spec"].get("selector") and
-                all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
+        return [
+            s
+            for s in self.kind("Service")
+            if s["spec"].get("selector")
+            and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())
+        ]
 
 
 def render(profile: str, *extra: str, values: Path | None = None) -> Render:
     helm = helm_or_skip()
     values_file = values or CHART / "ci" / f"{profile}-values.yaml"
     out = subprocess.run(
-        [str(helm), "template", RELEASE, str(CHART), "--namespace", NAMESPACE,
-         "-f", str(values_file), *extra],
-        capture_output=True, text=True, check=False, timeout=120,
+        [
+            str(helm),
+            "template",
+            RELEASE,
+            str(CHART),
+            "--namespace",
+            NAMESPACE,
+            "-f",
+            str(values_file),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     if out.returncode != 0:
         raise AssertionError(f"helm template {profile} failed:\n{out.stderr}")

@@ -69,10 +69,12 @@ class Addresses:
             netloc = f"{role}@{host}:{port}"
             return urllib.parse.urlunsplit((parts.scheme, netloc, f"/{database}", parts.query, ""))
         if parts.scheme.startswith("redis"):
-            return urllib.parse.urlunsplit((parts.scheme, f"{host}:{port}", parts.path,
-                                            parts.query, ""))
-        return urllib.parse.urlunsplit((parts.scheme, f"{host}:{port}", parts.path, parts.query,
-                                        parts.fragment))
+            return urllib.parse.urlunsplit(
+                (parts.scheme, f"{host}:{port}", parts.path, parts.query, "")
+            )
+        return urllib.parse.urlunsplit(
+            (parts.scheme, f"{host}:{port}", parts.path, parts.query, parts.fragment)
+        )
 
 
 def container_env(render: Render, container: dict[str, Any]) -> dict[str, str]:
@@ -91,11 +93,13 @@ def container_env(render: Render, container: dict[str, Any]) -> dict[str, str]:
             continue
         ref = item.get("valueFrom", {})
         if "secretKeyRef" in ref:
-            env[item["name"]] = render.config_value("Secret", ref["secretKeyRef"]["name"],
-                                                    ref["secretKeyRef"]["key"])
+            env[item["name"]] = render.config_value(
+                "Secret", ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"]
+            )
         elif "configMapKeyRef" in ref:
-            env[item["name"]] = render.config_value("ConfigMap", ref["configMapKeyRef"]["name"],
-                                                    ref["configMapKeyRef"]["key"])
+            env[item["name"]] = render.config_value(
+                "ConfigMap", ref["configMapKeyRef"]["name"], ref["configMapKeyRef"]["key"]
+            )
         elif "fieldRef" in ref:
             env[item["name"]] = f"fieldref-{ref['fieldRef']['fieldPath']}"
     return env
@@ -136,11 +140,20 @@ class Pod:
         root, tmp = self.root_dir, self.workdir / "tmp"
         root.mkdir(parents=True, exist_ok=True)
         tmp.mkdir(parents=True, exist_ok=True)
-        env = {"PATH": os.environ["PATH"], "HOME": str(tmp), "TMPDIR": str(tmp),
-               "PYTHONDONTWRITEBYTECODE": "1", **self.env}
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp),
+            "TMPDIR": str(tmp),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **self.env,
+        }
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [*command, *args], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                [*command, *args],
+                cwd=root,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.started_at = time.monotonic()
@@ -172,16 +185,24 @@ def build_pod(render: Render, workload: dict[str, Any], workdir: Path, index: in
     spec = template["spec"]
     container = spec["containers"][0]
     env = container_env(render, container)
-    ports = {str(p.get("name", p["containerPort"])): free_port()
-             for p in container.get("ports", [])}
+    ports = {
+        str(p.get("name", p["containerPort"])): free_port() for p in container.get("ports", [])
+    }
     if "http" in ports:
         declared = next(p["containerPort"] for p in container["ports"] if p.get("name") == "http")
         app_port = int(env.get("ERP_PORT", 8000))
         assert app_port == declared, (
             f"{workload['metadata']['name']}: the app listens on {app_port} but the manifest "
-            f"declares containerPort {declared}")
+            f"declares containerPort {declared}"
+        )
         env["ERP_PORT"] = str(ports["http"])
     name = f"{workload['metadata']['name']}-{index}"
-    return Pod(name=name, spec=spec, container=container,
-               labels=dict(template["metadata"].get("labels", {})), env=env, ports=ports,
-               workdir=workdir / name)
+    return Pod(
+        name=name,
+        spec=spec,
+        container=container,
+        labels=dict(template["metadata"].get("labels", {})),
+        env=env,
+        ports=ports,
+        workdir=workdir / name,
+    )

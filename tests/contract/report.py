@@ -18,8 +18,9 @@ class ContractReport:
             if row[0] == profile and row[1] == pod:
                 self.rows[i] = (*row[:4], f"{seconds:.1f}", f"{grace:.0f}")
 
-    def rehearsal(self, kind: str, profile: str, service: str, requests: int, failures: int,
-                  detail: str) -> None:
+    def rehearsal(
+        self, kind: str, profile: str, service: str, requests: int, failures: int, detail: str
+    ) -> None:
         self.rehearsals.append((kind, profile, service, str(requests), str(failures), detail))
 
     def lines(self) -> list[str]:

@@ -13,7 +13,8 @@ def referenced_keys(render: Render, name: str) -> set[str]:
     for obj in render.objects:
         spec = obj.get("spec", {})
         template = spec.get("template", {}).get("spec") or spec.get("jobTemplate", {}).get(
-            "spec", {}).get("template", {}).get("spec")
+            "spec", {}
+        ).get("template", {}).get("spec")
         for container in (template or {}).get("containers", []):
             for item in container.get("env", []):
                 ref = item.get("valueFrom", {}).get("secretKeyRef")
@@ -29,14 +30,12 @@ def operator_secret(render: Render, name: str) -> dict[str, Any]:
         match = re.fullmatch(r"(\w+)-database-url", key)
         if match:
             service = match.group(1)
-            values[key] = (f"postgresql://erp_{service}:pw@external-postgresql:5432/"
-                           f"erp_{service}")
+            values[key] = f"postgresql://erp_{service}:pw@external-postgresql:5432/erp_{service}"
         elif key == "redis-url":
             values[key] = "redis://external-redis:6379/0"
         else:
             values[key] = f"operator-provided-{key}-0123456789-0123456789"
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
-            "stringData": values}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "stringData": values}
 
 
 def complete(render: Render) -> Render:

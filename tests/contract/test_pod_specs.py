@@ -21,8 +21,7 @@ from tests.contract.pods import Pod
 from tests.contract.report import REPORT
 from tests.contract.secrets import complete
 
-RUN_PROFILES = ["default", "production-ha", "minimal", "external-db", "blue-green",
-                "canary-nginx"]
+RUN_PROFILES = ["default", "production-ha", "minimal", "external-db", "blue-green", "canary-nginx"]
 ENV_PROFILES = [*RUN_PROFILES, "dapr", "canary-httproute"]
 # Set by Kubernetes or the Dapr sidecar injector, not by the chart's values.
 PLATFORM_VARS = {"DAPR_HTTP_PORT", "DAPR_GRPC_PORT"}
@@ -30,8 +29,11 @@ PLATFORM_VARS = {"DAPR_HTTP_PORT", "DAPR_GRPC_PORT"}
 # A request each service holds open during termination: headers now, body later.
 IN_FLIGHT = {
     "inventory": ("/warehouses", "application/json", b'{"code": "HELD", "name": "in flight"}'),
-    "gateway": ("/auth/token", "application/x-www-form-urlencoded",
-                b"username=nobody&password=wrong-password"),
+    "gateway": (
+        "/auth/token",
+        "application/x-www-form-urlencoded",
+        b"username=nobody&password=wrong-password",
+    ),
     "finance": ("/accounts", "application/json", b'{"code": "9999", "name": "held"}'),
 }
 
@@ -75,8 +77,11 @@ def _hold_request(pod: Pod) -> socket.socket | None:
         return None
     path, content_type, body = spec
     held = socket.create_connection(("127.0.0.1", pod.ports["http"]))
-    held.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
-                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:5])
+    held.sendall(
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body[:5]
+    )
     held.settimeout(60)
     return held
 
@@ -114,8 +119,11 @@ def test_workloads_start_probe_and_stop_as_rendered(profile: str, tmp_path: Path
         cluster.route_services_to_pods()
         cluster.prepare_databases(pods)
 
-        jobs = [j for j in r.kind("Job") if j["spec"]["template"]["spec"]["containers"][0]
-                .get("args", [None])[0] == "migrate"]
+        jobs = [
+            j
+            for j in r.kind("Job")
+            if j["spec"]["template"]["spec"]["containers"][0].get("args", [None])[0] == "migrate"
+        ]
         assert jobs, f"{profile} renders no migration Job"
         for attempt in ("first run", "re-run"):
             for job in jobs:
