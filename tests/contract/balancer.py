@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
 import threading
 from dataclasses import dataclass, field
 
@@ -23,9 +24,13 @@ class Endpoint:
 
 @dataclass
 class Balancer:
-    """Run with `start()` in a background thread; mutate endpoints from any thread."""
+    """Run with `start()` in a background thread; mutate endpoints from any thread.
+
+    With `weights` ({group: weight}) each new connection first picks a group by weight (as an
+    nginx canary Ingress does per request; clients open one connection per request there)."""
 
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    weights: dict[str, int] = field(default_factory=dict)
     port: int = 0
     connections: dict[str, int] = field(default_factory=dict)
     refused: int = 0
@@ -51,6 +56,11 @@ class Balancer:
     def _pick(self) -> Endpoint | None:
         with self._lock:
             live = sorted(self.endpoints.values(), key=lambda e: e.name)
+            if self.weights:
+                groups = [g for g in self.weights if any(e.weight_key == g for e in live)]
+                if groups:
+                    group = random.choices(groups, [self.weights[g] for g in groups])[0]
+                    live = [e for e in live if e.weight_key == group]
             if not live:
                 return None
             return live[next(self._cycle) % len(live)]

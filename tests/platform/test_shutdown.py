@@ -17,12 +17,13 @@ SECRET = "shutdown-test-secret-0123456789-0123456789"
 DELAY, DRAIN = 2.0, 6.0
 
 
-def test_sigterm_turns_unready_keeps_serving_then_drains_and_exits_zero(tmp_path: Path) -> None:
+def _migrated_env(tmp_path: Path, delay: float, drain: float) -> dict[str, str]:
+    """The environment of an inventory process whose SQLite database is migrated."""
     env = {
         "ERP_DATA_DIR": str(tmp_path),
         "ERP_JWT_SECRET": SECRET,
-        "ERP_SHUTDOWN_DELAY_SECONDS": str(DELAY),
-        "ERP_DRAIN_TIMEOUT_SECONDS": str(DRAIN),
+        "ERP_SHUTDOWN_DELAY_SECONDS": str(delay),
+        "ERP_DRAIN_TIMEOUT_SECONDS": str(drain),
     }
     subprocess.run(
         erp_command("migrate", "inventory"),
@@ -31,6 +32,11 @@ def test_sigterm_turns_unready_keeps_serving_then_drains_and_exits_zero(tmp_path
         capture_output=True,
         timeout=60,
     )
+    return env
+
+
+def test_sigterm_turns_unready_keeps_serving_then_drains_and_exits_zero(tmp_path: Path) -> None:
+    env = _migrated_env(tmp_path, DELAY, DRAIN)
     token = mint_token(SECRET, subject="t", roles=["admin"])
     with erp_process(["serve", "inventory"], env, tmp_path) as server:
         server.wait_ready()
@@ -72,19 +78,7 @@ def test_sigterm_turns_unready_keeps_serving_then_drains_and_exits_zero(tmp_path
 
 
 def test_shutdown_without_in_flight_work_exits_right_after_the_delay(tmp_path: Path) -> None:
-    env = {
-        "ERP_DATA_DIR": str(tmp_path),
-        "ERP_JWT_SECRET": SECRET,
-        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
-        "ERP_DRAIN_TIMEOUT_SECONDS": "30",
-    }
-    subprocess.run(
-        erp_command("migrate", "inventory"),
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    env = _migrated_env(tmp_path, 0, 30)
     with erp_process(["serve", "inventory"], env, tmp_path) as server:
         server.wait_ready()
         # An idle keep-alive connection must not hold shutdown for the whole drain timeout.

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from erp.inventory.api.deps import Reader, WriteCommand
+from erp.inventory.api.deps import Reader, SkuFilter, WarehouseFilter, WriteCommand
 from erp.inventory.domain import ledger
 from erp.inventory.domain import movements as movement_queries
 from erp.inventory.schemas.movements import (
@@ -29,8 +29,8 @@ async def list_movements(
     _: Reader,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None,
-    warehouse: Annotated[str | None, Query(max_length=32)] = None,
+    sku: SkuFilter = None,
+    warehouse: WarehouseFilter = None,
     type: Annotated[MovementType | None, Query()] = None,
     posted_from: Annotated[datetime | None, Query(alias="from")] = None,
     posted_to: Annotated[datetime | None, Query(alias="to")] = None,

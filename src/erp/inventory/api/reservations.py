@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from starlette.responses import Response
 
-from erp.inventory.api.deps import Reader, WriteCommand
+from erp.inventory.api.deps import Reader, SkuFilter, WarehouseFilter, WriteCommand
 from erp.inventory.domain import reservations as holds
 from erp.inventory.models import reservations
 from erp.inventory.schemas.reservations import ReservationCreate, ReservationRead
@@ -26,8 +26,8 @@ async def list_reservations(
     _: Reader,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None,
-    warehouse: Annotated[str | None, Query(max_length=32)] = None,
+    sku: SkuFilter = None,
+    warehouse: WarehouseFilter = None,
     status: Annotated[Status | None, Query()] = None,
 ) -> Page[ReservationRead]:
     position = decode_cursor(cursor, keys=["id"])

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from erp.inventory.api.deps import Reader
+from erp.inventory.api.deps import Reader, SkuFilter, WarehouseFilter
 from erp.inventory.domain import stock
 from erp.inventory.schemas.stock import StockRead
 from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, utc
@@ -20,8 +20,8 @@ async def get_stock(
     _: Reader,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None,
-    warehouse: Annotated[str | None, Query(max_length=32)] = None,
+    sku: SkuFilter = None,
+    warehouse: WarehouseFilter = None,
     as_of: Annotated[
         datetime | None, Query(description="Position at this moment (RFC 3339); now when omitted.")
     ] = None,
