@@ -104,7 +104,7 @@ async def receive_payment(
         open_base=invoice.open_base - relieved,
         status=status,
     )
-    result = present({**payment, "id": payment_id})
+    result = await get_payment(conn, payment_id=payment_id)
     updated = await get_invoice(conn, invoice_id=invoice.id)
     await publish_payment_received(conn, payment=result, invoice=updated)
     if status != invoice.status:
