@@ -30,7 +30,7 @@ from erp.finance.events import (
 )
 from erp.finance.models import invoice_lines, invoices, journal_lines
 from erp.finance.schemas.invoices import InvoiceCreate
-from erp.platform.errors import Conflict, NotFound
+from erp.platform.errors import Conflict, InvalidInput, NotFound
 
 ISSUED = ("issued", "partially_paid", "paid")
 _HUNDRED = Decimal(100)
@@ -59,6 +59,8 @@ async def create_invoice(
         lines.append({**line.model_dump(), "line_no": i, "net": net, "tax": tax})
     subtotal = sum((ln["net"] for ln in lines), ZERO)
     tax_total = sum((ln["tax"] for ln in lines), ZERO)
+    if subtotal + tax_total <= 0:
+        raise InvalidInput("lines", f"the invoice must total more than zero {currency}")
     now = dt.datetime.now(dt.UTC)
     invoice_id = (
         await conn.execute(

@@ -90,7 +90,7 @@ async def post_entry(
         raise InvalidInput(
             "lines", f"unbalanced entry: debits {total_debit} != credits {total_credit}"
         )
-    if total_debit == 0:
+    if total_debit == 0 and not any(p.amount for p in kept):
         raise InvalidInput("lines", "an entry must move some amount")
     now = dt.datetime.now(dt.UTC)
     entry_id = (
