@@ -216,3 +216,5 @@ async def test_invoice_lists_aging_and_roles(finance: Service, inventory: Servic
     problem(await finance.post("/invoices", bad), 422, "quantity")
     bad = invoice_body(("W-1", "1", "50.00", "120"))
     problem(await finance.post("/invoices", bad), 422, "tax_rate")
+    bad = invoice_body(("W-1", "1", "0", "0"))
+    problem(await finance.post("/invoices", bad), 422, "more than zero")
