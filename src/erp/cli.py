@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 inventory_app = typer.Typer(no_args_is_help=True, help="Inventory administration.")
 app.add_typer(inventory_app, name="inventory")
+finance_app = typer.Typer(no_args_is_help=True, help="Finance administration.")
+app.add_typer(finance_app, name="finance")
 err = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(registry.SPECS)}.")]
@@ -83,6 +85,15 @@ def token(
 def inventory_verify() -> None:
     """Recompute every stock balance from the ledger; exit 1 on any mismatch."""
     from erp.inventory.cli import verify
+
+    raise typer.Exit(asyncio.run(verify()))
+
+
+@finance_app.command("verify")
+def finance_verify() -> None:
+    """Check that entries balance, totals equal the journal, and the inventory account equals
+    the inventory service's valuation; exit 1 listing any mismatch."""
+    from erp.finance.cli import verify
 
     raise typer.Exit(asyncio.run(verify()))
 

@@ -8,6 +8,7 @@ from erp.platform.service import ServiceSpec
 
 SPECS = {
     "inventory": "erp.inventory.main:SPEC",
+    "finance": "erp.finance.main:SPEC",
 }
 
 

@@ -17,6 +17,9 @@ STOCK_MOVED = "inventory.stock-moved"
 MOVEMENT_REVERSED = "inventory.movement-reversed"
 RESERVATION_CHANGED = "inventory.reservation-changed"
 LOW_STOCK = "inventory.low-stock"
+# An invoice's goods could not be issued: {invoice_id, issue_no, reference, reason, sku,
+# warehouse, requested, available} (the last four null when the cause is not a shortage).
+ISSUE_REJECTED = "inventory.issue-rejected"
 
 
 async def publish_stock_moved(
@@ -134,4 +137,22 @@ async def publish_reservation_changed(
         topic=RESERVATION_CHANGED,
         subject=f"reservation/{reservation['id']}",
         data=reservation,
+    )
+
+
+async def publish_issue_rejected(
+    conn: AsyncConnection, *, invoice_id: int, issue_no: int | None, rejection: dict[str, Any]
+) -> None:
+    await enqueue(
+        conn,
+        metadata,
+        source=SOURCE,
+        topic=ISSUE_REJECTED,
+        subject=f"invoice/{invoice_id}",
+        data={
+            "invoice_id": invoice_id,
+            "issue_no": issue_no,
+            "reference": f"invoice:{invoice_id}",
+            **rejection,
+        },
     )

@@ -1,0 +1,107 @@
+"""The chart of accounts as a tree: create, rename, (de)activate, look up for posting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.finance.domain.chart import SYSTEM, balance, normal_side
+from erp.finance.models import accounts
+from erp.finance.schemas.accounts import AccountCreate, AccountUpdate
+from erp.platform.errors import Conflict, InvalidInput, NotFound
+
+
+def present(row: Any) -> dict[str, Any]:
+    data = dict(row._mapping)
+    data["normal_side"] = normal_side(data["type"])
+    data["balance"] = balance(data["type"], data["debit_total"], data["credit_total"])
+    return data
+
+
+async def get_account(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
+    row = (await conn.execute(select(accounts).where(accounts.c.code == code))).first()
+    if row is None:
+        raise NotFound(f"account {code!r} not found")
+    return present(row)
+
+
+async def create_account(conn: AsyncConnection, *, data: AccountCreate) -> dict[str, Any]:
+    if data.parent is not None:
+        parent = (
+            await conn.execute(select(accounts).where(accounts.c.code == data.parent))
+        ).first()
+        if parent is None:
+            raise InvalidInput("parent", f"unknown account {data.parent!r}")
+        if parent.type != data.type:
+            raise InvalidInput("type", f"must equal the parent's type ({parent.type})")
+    exists = (await conn.execute(select(accounts.c.id).where(accounts.c.code == data.code))).first()
+    if exists is not None:
+        raise Conflict(f"account {data.code!r} already exists", field="code")
+    values = {
+        **data.model_dump(),
+        "system": False,
+        "debit_total": Decimal(0),
+        "credit_total": Decimal(0),
+        "created_at": datetime.now(UTC),
+    }
+    try:
+        async with conn.begin_nested():
+            row = (await conn.execute(accounts.insert().values(**values).returning(accounts))).one()
+    except IntegrityError:
+        raise Conflict(f"account {data.code!r} already exists", field="code") from None
+    return present(row)
+
+
+async def update_account(
+    conn: AsyncConnection, *, code: str, data: AccountUpdate
+) -> dict[str, Any]:
+    current = await get_account(conn, code=code)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if changes.get("active") is False and current["system"]:
+        raise Conflict(f"account {code} is used by automatic postings and stays active")
+    if not changes:
+        return current
+    row = (
+        await conn.execute(
+            accounts.update().where(accounts.c.code == code).values(**changes).returning(accounts)
+        )
+    ).one()
+    return present(row)
+
+
+async def postable(conn: AsyncConnection, wanted: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Rows of the accounts named by (code, field); unknown or inactive ones are a 422 naming
+    the field."""
+    pairs = list(wanted)
+    codes = {code for code, _ in pairs}
+    rows = {
+        r.code: r for r in await conn.execute(select(accounts).where(accounts.c.code.in_(codes)))
+    }
+    for code, field in pairs:
+        row = rows.get(code)
+        if row is None:
+            raise InvalidInput(field, f"unknown account {code!r}")
+        if not row.active:
+            raise InvalidInput(field, f"account {code!r} is inactive")
+    return rows
+
+
+async def list_accounts(
+    conn: AsyncConnection, *, after: str | None, limit: int, active: bool | None
+) -> list[dict[str, Any]]:
+    statement = select(accounts).order_by(accounts.c.code).limit(limit)
+    if after is not None:
+        statement = statement.where(accounts.c.code > after)
+    if active is not None:
+        statement = statement.where(accounts.c.active == active)
+    return [present(r) for r in await conn.execute(statement)]
+
+
+def is_system(code: str) -> bool:
+    return code in SYSTEM

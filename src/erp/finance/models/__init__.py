@@ -1,0 +1,181 @@
+"""Finance tables (SQLAlchemy Core).
+
+The journal (`journal_entries`, `journal_lines`) is append-only. Account totals, invoice open
+amounts and the closing date are kept in step with it inside the same transaction;
+`erp finance verify` recomputes them from the lines.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from erp.platform.db.tables import BigId, add_platform_tables
+from erp.platform.db.types import ScaledDecimal, UTCDateTime
+
+# Amounts are quantised to their currency's minor unit (0-3 places) before they are stored;
+# four places of storage hold every ISO 4217 currency exactly.
+MONEY = ScaledDecimal(4, 24)
+RATE = ScaledDecimal(8, 24)  # base-currency units per one unit of the document's currency
+QTY = ScaledDecimal(4, 18)
+PRICE = ScaledDecimal(4, 18)
+PERCENT = ScaledDecimal(4, 10)
+
+metadata = MetaData()
+add_platform_tables(metadata)
+
+# One row: the books' base currency, fixed on first start (changing it would corrupt history).
+books = Table(
+    "books",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("base_currency", String(3), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("parent", String(16), ForeignKey("accounts.code"), nullable=True),
+    Column("active", Boolean, nullable=False),
+    # Automatic postings rely on system accounts; they cannot be deactivated.
+    Column("system", Boolean, nullable=False),
+    Column("debit_total", MONEY, nullable=False),
+    Column("credit_total", MONEY, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint(
+        "type IN ('asset','liability','equity','income','expense')", name="ck_accounts_type"
+    ),
+)
+
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("date", Date, nullable=False),
+    Column("memo", String(500), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("source_ref", String(100), nullable=True),
+    # One posting per inventory movement: a redelivered event finds its entry already there.
+    Column("event_key", String(100), nullable=True, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    Column("reverses", BigId, ForeignKey("journal_entries.id"), nullable=True, unique=True),
+    Column("posted_at", UTCDateTime(), nullable=False),
+    Column("posted_by", String(100), nullable=False),
+    CheckConstraint(
+        "source IN ('manual','invoice','payment','stock')", name="ck_journal_entries_source"
+    ),
+    Index("ix_journal_entries_date", "date", "id"),
+    Index("ix_journal_entries_source_ref", "source_ref"),
+)
+
+journal_lines = Table(
+    "journal_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("date", Date, nullable=False),  # the entry's date, kept here for ledger queries
+    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
+    Column("debit", MONEY, nullable=False),  # base currency
+    Column("credit", MONEY, nullable=False),  # base currency
+    Column("amount", MONEY, nullable=False),  # transaction currency, signed (+ debit)
+    Column("party", String(200), nullable=True),
+    Column("sku", String(64), nullable=True),
+    Column("invoice_id", BigId, nullable=True),
+    CheckConstraint("debit >= 0 AND credit >= 0", name="ck_journal_lines_positive"),
+    CheckConstraint("debit = 0 OR credit = 0", name="ck_journal_lines_one_side"),
+    UniqueConstraint("entry_id", "line_no", name="uq_journal_lines_entry_line"),
+    Index("ix_journal_lines_account_date", "account", "date", "id"),
+    Index("ix_journal_lines_invoice", "invoice_id"),
+    Index("ix_journal_lines_party", "party", "date", "id"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("customer", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("hold_reason", String(500), nullable=True),
+    Column("issue_no", Integer, nullable=False),  # how many times it was issued
+    Column("subtotal", MONEY, nullable=False),
+    Column("tax_total", MONEY, nullable=False),
+    Column("total", MONEY, nullable=False),
+    Column("paid_amount", MONEY, nullable=False),
+    Column("open_amount", MONEY, nullable=False),  # = its receivable lines, transaction currency
+    Column("open_base", MONEY, nullable=False),  # = its receivable lines, base currency
+    Column("issue_entry_id", BigId, ForeignKey("journal_entries.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(
+        "status IN ('draft','issued','on_hold','partially_paid','paid','void')",
+        name="ck_invoices_status",
+    ),
+    Index("ix_invoices_customer", "customer", "id"),
+    Index("ix_invoices_status", "status", "id"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("invoice_id", BigId, ForeignKey("invoices.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("quantity", QTY, nullable=False),
+    Column("unit_price", PRICE, nullable=False),
+    Column("tax_rate", PERCENT, nullable=False),
+    Column("net", MONEY, nullable=False),
+    Column("tax", MONEY, nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=False),
+    Column("customer", String(200), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("base_amount", MONEY, nullable=False),
+    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Index("ix_payments_invoice", "invoice_id", "id"),
+)
+
+# Each close moves the closing date forward; the latest row is the one in force.
+period_closes = Table(
+    "period_closes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("closed_through", Date, nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=False),
+    Column("closed_by", String(100), nullable=False),
+)
+
+idempotency_keys = metadata.tables["idempotency_keys"]

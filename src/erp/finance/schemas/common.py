@@ -1,0 +1,39 @@
+"""Field types shared by the finance schemas."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+AccountCode = Annotated[
+    str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")]
+# Non-negative amounts; the currency's minor unit is checked by the domain (no silent rounding).
+Amount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=4, allow_inf_nan=False)]
+PositiveAmount = Annotated[
+    Decimal, Field(gt=0, max_digits=20, decimal_places=4, allow_inf_nan=False)
+]
+Rate = Annotated[
+    Decimal,
+    Field(
+        gt=0,
+        max_digits=20,
+        decimal_places=8,
+        allow_inf_nan=False,
+        description="Base-currency units per one unit of the document's currency.",
+    ),
+]
+Party = Annotated[str, Field(min_length=1, max_length=200)]
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=_CODE)]
+Memo = Annotated[str, Field(max_length=500)]
+
+
+class Input(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is a 422 naming it, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

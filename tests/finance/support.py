@@ -1,0 +1,130 @@
+"""Builders for the finance tests: running services in-process and moving their events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
+
+from erp.platform.auth import mint_token
+from erp.platform.db import Database
+from erp.platform.events.envelope import Event
+from erp.platform.service import ServiceSpec
+
+SECRET = "finance-tests-secret-0123456789abcdef"
+SNAPSHOT_TABLES = (
+    "journal_entries",
+    "journal_lines",
+    "invoices",
+    "invoice_lines",
+    "payments",
+    "period_closes",
+    "outbox",
+    "accounts",
+    "idempotency_keys",
+)
+
+
+def auth(role: str = "accountant") -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(SECRET, subject=role, roles=[role])}"}
+
+
+@dataclass
+class Service:
+    """One service app with its lifespan entered, an HTTP client and its database."""
+
+    spec: ServiceSpec
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    @property
+    def db(self) -> Database:
+        db: Database = self.app.state.runtime.db
+        return db
+
+    async def post(
+        self, path: str, body: Any = None, *, role: str = "accountant", **kw: Any
+    ) -> httpx.Response:
+        headers = {**auth(role), **kw.pop("headers", {})}
+        return await self.client.post(path, json=body, headers=headers, **kw)
+
+    async def get(self, path: str, *, role: str = "accountant", **kw: Any) -> httpx.Response:
+        return await self.client.get(path, headers=auth(role), **kw)
+
+    async def ok(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        response = await (self.post(path, body, **kw) if method == "POST" else self.get(path))
+        assert response.status_code < 300, (path, response.status_code, response.text)
+        return response.json()
+
+    async def snapshot(self) -> dict[str, Any]:
+        """Every row of the finance tables that a refused request must leave untouched."""
+        tables = self.spec.migrations.metadata.tables
+        result: dict[str, Any] = {}
+        async with self.db.read() as conn:
+            for name in SNAPSHOT_TABLES:
+                table = tables[name]
+                if name == "accounts":
+                    rows = await conn.execute(select(table).order_by(table.c.code))
+                    result[name] = [tuple(r) for r in rows]
+                else:
+                    count = await conn.execute(select(func.count()).select_from(table))
+                    result[name] = count.scalar_one()
+        return result
+
+
+def problem(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
+    """Assert a problem+json answer with `status` whose text names every word."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    text = json.dumps(body).lower()
+    for word in words:
+        assert word.lower() in text, (word, body)
+    return body
+
+
+async def pump(*services: Service) -> int:
+    """Deliver every unpublished outbox event of each service to the subscribed handlers of the
+    others (each in its own transaction), until no service has anything left. Returns the
+    number of deliveries."""
+    delivered = 0
+    while True:
+        moved = 0
+        for source in services:
+            outbox = source.spec.migrations.metadata.tables["outbox"]
+            async with source.db.transaction() as conn:
+                rows = (
+                    await conn.execute(
+                        select(outbox.c.id, outbox.c.payload)
+                        .where(outbox.c.published_at.is_(None))
+                        .order_by(outbox.c.id)
+                    )
+                ).all()
+                if rows:
+                    from datetime import UTC, datetime
+
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id.in_([r.id for r in rows]))
+                        .values(published_at=datetime.now(UTC))
+                    )
+            for row in rows:
+                event = Event.from_json(row.payload)
+                moved += 1
+                for target in services:
+                    handler = target.spec.subscriptions.get(event.type)
+                    if target is not source and handler is not None:
+                        async with target.db.transaction() as conn:
+                            await handler(conn, event)
+                        delivered += 1
+        if not moved:
+            return delivered
+
+
+def dec(value: Any) -> Decimal:
+    return Decimal(str(value))
