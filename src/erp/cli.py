@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 inventory_app = typer.Typer(no_args_is_help=True, help="Inventory administration.")
 app.add_typer(inventory_app, name="inventory")
+reporting_app = typer.Typer(no_args_is_help=True, help="Reporting administration.")
+app.add_typer(reporting_app, name="reporting")
 err = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(registry.SPECS)}.")]
@@ -85,6 +87,14 @@ def inventory_verify() -> None:
     from erp.inventory.cli import verify
 
     raise typer.Exit(asyncio.run(verify()))
+
+
+@reporting_app.command("rebuild")
+def reporting_rebuild() -> None:
+    """Drop and rebuild every read model from the events reporting has kept."""
+    from erp.reporting.cli import rebuild
+
+    raise typer.Exit(asyncio.run(rebuild()))
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from erp.platform.service import ServiceSpec
 
 SPECS = {
     "inventory": "erp.inventory.main:SPEC",
+    "reporting": "erp.reporting.main:SPEC",
 }
 
 
