@@ -28,6 +28,9 @@ async def write_changes(conn: AsyncConnection, changes: Changes) -> None:
             {**dict(zip(keys, key, strict=True)), **dict(zip(sums, values, strict=True))}
             for key, values in sorted(rows.items(), key=lambda kv: str(kv[0]))
         ]
+        if "lines" in sums:  # a count, not an amount
+            for record in records:
+                record["lines"] = int(record["lines"])
         await add_rows(conn, metadata.tables[name], records, keys=keys)
     if changes.accounts:
         statement = insert_for(conn, ledger_accounts)
