@@ -15,7 +15,7 @@ def short(value: Decimal | float) -> str:
     number = float(value)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= limit:
-            return f"{number / limit:.1f}{suffix}".replace(".0", "")
+            return f"{number / limit:.1f}".removesuffix(".0") + suffix
     return f"{number:.0f}"
 
 
@@ -23,15 +23,16 @@ def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def nice_max(value: float) -> float:
-    """A round axis maximum at or above `value`."""
+def nice_max(value: float, ticks: int = 4) -> float:
+    """A round axis maximum at or above `value`, whose `ticks` steps are round too."""
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
+        return float(ticks)
+    raw = value / ticks
+    magnitude = 10 ** (len(str(int(raw))) - 1) if raw >= 1 else 1
     for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        if step * magnitude >= raw:
+            return float(step * magnitude * ticks)
+    return float(10 * magnitude * ticks)
 
 
 def _svg(width: int, height: int, body: str, label: str) -> str:
