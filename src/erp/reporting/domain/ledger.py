@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.reporting.domain.periods import as_of_filter
+from erp.reporting.domain.periods import as_of_ranges
 from erp.reporting.domain.report import Report
 from erp.reporting.models import ledger_accounts, ledger_balances
 
@@ -34,16 +34,20 @@ class Balance:
 async def balances_as_of(conn: AsyncConnection, as_of: dt.date) -> dict[str, Balance]:
     """Per account: debit and credit totals of every line dated up to `as_of`."""
     lb = ledger_balances
+    parts = [
+        select(lb.c.account, lb.c.debit, lb.c.credit).where(bounds)
+        for bounds in as_of_ranges(lb, as_of)
+    ]
+    buckets = union_all(*parts).subquery()
     statement = (
         select(
-            lb.c.account,
+            buckets.c.account,
             ledger_accounts.c.type,
-            func.sum(lb.c.debit).label("debit"),
-            func.sum(lb.c.credit).label("credit"),
+            func.sum(buckets.c.debit).label("debit"),
+            func.sum(buckets.c.credit).label("credit"),
         )
-        .join(ledger_accounts, ledger_accounts.c.code == lb.c.account)
-        .where(as_of_filter(lb, as_of))
-        .group_by(lb.c.account, ledger_accounts.c.type)
+        .join(ledger_accounts, ledger_accounts.c.code == buckets.c.account)
+        .group_by(buckets.c.account, ledger_accounts.c.type)
     )
     # SUM over a TypeDecorator column keeps its type, so the dialect's conversion applies.
     rows = (await conn.execute(statement)).all()

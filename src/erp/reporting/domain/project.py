@@ -24,7 +24,7 @@ from erp.reporting.models import (
 async def write_changes(conn: AsyncConnection, changes: Changes) -> None:
     for name, rows in changes.sums.items():
         keys, sums = KEY_COLUMNS[name], SUM_COLUMNS[name]
-        records = [
+        records: list[dict[str, Any]] = [
             {**dict(zip(keys, key, strict=True)), **dict(zip(sums, values, strict=True))}
             for key, values in sorted(rows.items(), key=lambda kv: str(kv[0]))
         ]

@@ -7,11 +7,11 @@ from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.errors import InvalidInput
-from erp.reporting.domain.periods import as_of_filter, month_start, week_start
+from erp.reporting.domain.periods import as_of_ranges, month_start, week_start
 from erp.reporting.domain.report import Report
 from erp.reporting.models import stock_balances, stock_flows
 
@@ -30,17 +30,21 @@ async def positions_as_of(
 ) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
     """(sku, warehouse) → (quantity, value) of every line posted up to `as_of`."""
     sb = stock_balances
+    parts = []
+    for bounds in as_of_ranges(sb, as_of):
+        part = select(sb.c.sku, sb.c.warehouse, sb.c.quantity, sb.c.value).where(bounds)
+        if sku is not None:
+            part = part.where(sb.c.sku == sku)
+        if warehouse is not None:
+            part = part.where(sb.c.warehouse == warehouse)
+        parts.append(part)
+    buckets = union_all(*parts).subquery()
     statement = select(
-        sb.c.sku,
-        sb.c.warehouse,
-        func.sum(sb.c.quantity).label("quantity"),
-        func.sum(sb.c.value).label("value"),
-    ).where(as_of_filter(sb, as_of))
-    if sku is not None:
-        statement = statement.where(sb.c.sku == sku)
-    if warehouse is not None:
-        statement = statement.where(sb.c.warehouse == warehouse)
-    statement = statement.group_by(sb.c.sku, sb.c.warehouse)
+        buckets.c.sku,
+        buckets.c.warehouse,
+        func.sum(buckets.c.quantity).label("quantity"),
+        func.sum(buckets.c.value).label("value"),
+    ).group_by(buckets.c.sku, buckets.c.warehouse)
     rows = (await conn.execute(statement)).all()
     return {(r.sku, r.warehouse): (r.quantity, r.value) for r in rows}
 
