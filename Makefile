@@ -12,6 +12,7 @@ PYTEST_DEPS ?=
 
 -include deploy/chart.mk
 -include bench/bench.mk
+-include bench/reporting.mk
 
 .PHONY: help install run test lint typecheck pytest format bench
 

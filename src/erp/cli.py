@@ -21,6 +21,8 @@ inventory_app = typer.Typer(no_args_is_help=True, help="Inventory administration
 app.add_typer(inventory_app, name="inventory")
 finance_app = typer.Typer(no_args_is_help=True, help="Finance administration.")
 app.add_typer(finance_app, name="finance")
+reporting_app = typer.Typer(no_args_is_help=True, help="Reporting administration.")
+app.add_typer(reporting_app, name="reporting")
 err = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(registry.SPECS)}.")]
@@ -96,6 +98,14 @@ def finance_verify() -> None:
     from erp.finance.cli import verify
 
     raise typer.Exit(asyncio.run(verify()))
+
+
+@reporting_app.command("rebuild")
+def reporting_rebuild() -> None:
+    """Drop and rebuild every read model from the events reporting has kept."""
+    from erp.reporting.cli import rebuild
+
+    raise typer.Exit(asyncio.run(rebuild()))
 
 
 def main() -> None:

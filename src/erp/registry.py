@@ -9,6 +9,7 @@ from erp.platform.service import ServiceSpec
 SPECS = {
     "inventory": "erp.inventory.main:SPEC",
     "finance": "erp.finance.main:SPEC",
+    "reporting": "erp.reporting.main:SPEC",
 }
 
 

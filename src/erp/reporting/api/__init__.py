@@ -1,0 +1,11 @@
+"""Reporting routes; this module only gathers the routers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from erp.reporting.api import dashboard, ledger, reconciliation, sales, stock
+
+
+def routers() -> list[APIRouter]:
+    return [stock.router, sales.router, ledger.router, reconciliation.router, dashboard.router]

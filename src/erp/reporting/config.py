@@ -1,0 +1,36 @@
+"""Reporting settings: the platform's plus the cache and report limits."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+
+from erp.platform.settings import ServiceSettings
+
+
+class ReportingSettings(ServiceSettings):
+    # Hot answers are cached in Redis (ERP_REDIS_URL) or the Dapr state store
+    # (ERP_EVENT_TRANSPORT=dapr); 0 turns the cache off.
+    reporting_cache_ttl_seconds: int = Field(300, ge=0, le=86_400)
+    reporting_cache_prefix: str = Field("erp:reporting:", min_length=1, max_length=64)
+    # Accounts whose balance the reconciliation compares with the stock valuation.
+    reporting_inventory_accounts: str = Field("1300", min_length=1)
+    # The longest range a report accepts, in days (10 years).
+    reporting_max_range_days: int = Field(3660, ge=31, le=36_600)
+    # Where the dashboard's login form posts (the gateway's token endpoint).
+    reporting_login_url: str = "/auth/token"
+    # The Dapr sidecar's HTTP port (Dapr sets DAPR_HTTP_PORT itself).
+    dapr_http_port: int = Field(
+        3500, ge=1, le=65535, validation_alias=AliasChoices("DAPR_HTTP_PORT", "ERP_DAPR_HTTP_PORT")
+    )
+
+    @field_validator("reporting_inventory_accounts")
+    @classmethod
+    def _codes(cls, value: str) -> str:
+        codes = [c.strip() for c in value.split(",") if c.strip()]
+        if not codes:
+            raise ValueError("must name at least one account code")
+        return ",".join(codes)
+
+    @property
+    def inventory_accounts(self) -> tuple[str, ...]:
+        return tuple(self.reporting_inventory_accounts.split(","))

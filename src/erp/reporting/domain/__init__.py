@@ -1,0 +1,1 @@
+"""Read-model projections and report queries (no FastAPI here)."""

@@ -1,0 +1,1 @@
+"""Reporting consumes every inventory and finance event; see `handlers` and `payloads`."""

@@ -1,0 +1,231 @@
+"""Reporting tables (SQLAlchemy Core). Nothing here is business truth: every table except
+`received_events` and the cache marks is a read model that `erp reporting rebuild` can drop and
+rebuild from the events kept in `received_events`.
+
+Balances are pre-aggregated at three grains (`y` year, `m` month, `d` day; `period` is the
+grain's first day), so a figure "as of D" sums the years before D's year, the months of that
+year before D's month and the days of D's month up to D: a bounded number of rows however long
+the history is. All of them are sums, so events may arrive in any order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from erp.platform.db.tables import BigId, add_platform_tables
+from erp.platform.db.types import ScaledDecimal, UTCDateTime
+
+MONEY = ScaledDecimal(4, 24)  # finance keeps four places; inventory values have two
+QTY = ScaledDecimal(4, 18)
+RATE = ScaledDecimal(8, 24)
+
+metadata = MetaData()
+add_platform_tables(metadata)
+
+# Every event as it arrived, so the read models can be rebuilt from them.
+received_events = Table(
+    "received_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("source", String(120), nullable=False),
+    Column("topic", String(120), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("time", UTCDateTime(), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+
+# The newest event seen per source: what every report says it reflects.
+positions = Table(
+    "positions",
+    metadata,
+    Column("source", String(120), primary_key=True),
+    Column("last_time", UTCDateTime(), nullable=False),
+    Column("last_sequence", BigInteger, nullable=False),
+    Column("events", BigInteger, nullable=False),
+)
+
+ledger_accounts = Table(
+    "ledger_accounts",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("type", String(16), nullable=False),
+)
+
+ledger_balances = Table(
+    "ledger_balances",
+    metadata,
+    Column("grain", String(1), primary_key=True),
+    Column("period", Date, primary_key=True),
+    Column("account", String(16), primary_key=True),
+    Column("debit", MONEY, nullable=False),
+    Column("credit", MONEY, nullable=False),
+)
+
+stock_balances = Table(
+    "stock_balances",
+    metadata,
+    Column("grain", String(1), primary_key=True),
+    Column("period", Date, primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("warehouse", String(32), primary_key=True),
+    Column("quantity", QTY, nullable=False),
+    Column("value", MONEY, nullable=False),
+)
+
+# Stock flows per day, item, warehouse and movement type (the movements report).
+stock_flows = Table(
+    "stock_flows",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("warehouse", String(32), primary_key=True),
+    Column("type", String(16), primary_key=True),
+    Column("quantity_in", QTY, nullable=False),
+    Column("quantity_out", QTY, nullable=False),
+    Column("value_in", MONEY, nullable=False),
+    Column("value_out", MONEY, nullable=False),
+    Column("lines", BigInteger, nullable=False),
+)
+
+# One row per stock movement that moves value, and its posting in the ledger: either half may
+# arrive first. `is_open` marks rows whose halves are not both there on the same day; only those
+# are read by the reconciliation (a partial index keeps that bounded by the lag).
+stock_links = Table(
+    "stock_links",
+    metadata,
+    Column("movement_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("warehouse", String(32), nullable=True),
+    Column("stock_day", Date, nullable=True),
+    Column("stock_value", MONEY, nullable=True),
+    Column("ledger_day", Date, nullable=True),
+    Column("ledger_value", MONEY, nullable=True),
+    Column("is_open", Boolean, nullable=False),
+    Index(
+        "ix_stock_links_open",
+        "movement_id",
+        postgresql_where=text("is_open"),
+        sqlite_where=text("is_open"),
+    ),
+)
+
+sales_invoices = Table(
+    "sales_invoices",
+    metadata,
+    Column("invoice_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("customer", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    Column("total", MONEY, nullable=False),
+    Column("issue_no", Integer, nullable=False),  # 0 until the issue event arrives
+    Column("status", String(16), nullable=False),
+    Column("status_time", UTCDateTime(), nullable=True),
+    Column("voided_on", Date, nullable=True),
+    Index("ix_sales_invoices_day", "day"),
+)
+
+sales_lines = Table(
+    "sales_lines",
+    metadata,
+    Column("invoice_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("quantity", QTY, nullable=False),
+    Column("net", MONEY, nullable=False),  # invoice currency
+    Column("revenue", MONEY, nullable=False),  # base currency
+)
+
+# Cost of the goods that left for an invoice (stock lines referencing `invoice:<id>`).
+sales_cogs = Table(
+    "sales_cogs",
+    metadata,
+    Column("invoice_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("sku", String(64), primary_key=True),
+    Column("cogs", MONEY, nullable=False),
+)
+
+ar_payments = Table(
+    "ar_payments",
+    metadata,
+    Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("invoice_id", BigInteger, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("amount", MONEY, nullable=False),  # invoice currency
+    Index("ix_ar_payments_invoice", "invoice_id", "day"),
+)
+
+low_stock = Table(
+    "low_stock",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("warehouse", String(32), primary_key=True),
+    Column("reorder_point", QTY, nullable=False),
+    Column("flagged_at", UTCDateTime(), nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("reservation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("quantity", QTY, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+)
+
+closed_periods = Table(
+    "closed_periods",
+    metadata,
+    Column("closed_through", Date, primary_key=True),
+)
+
+# Cache validity (not rebuilt): a counter per report family, and per month the newest
+# generation that changed a figure dated in that month. A cached answer about dates up to D
+# stays valid while no mark at or before D's month moves.
+report_generations = Table(
+    "report_generations",
+    metadata,
+    Column("family", String(16), primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+)
+
+report_marks = Table(
+    "report_marks",
+    metadata,
+    Column("family", String(16), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+)
+
+READ_MODELS = (
+    positions,
+    ledger_accounts,
+    ledger_balances,
+    stock_balances,
+    stock_flows,
+    stock_links,
+    sales_invoices,
+    sales_lines,
+    sales_cogs,
+    ar_payments,
+    low_stock,
+    reservations,
+    closed_periods,
+)

@@ -1,0 +1,1 @@
+"""The dashboard page: HTML and SVG charts rendered on the server (nothing loaded at run time)."""

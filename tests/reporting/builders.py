@@ -1,0 +1,235 @@
+"""Events as inventory and finance publish them, for feeding reporting's handlers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from erp.platform.events.envelope import Event
+
+_sequence = itertools.count(1)
+CHART = {
+    "1100": "asset",
+    "1200": "asset",
+    "1300": "asset",
+    "2100": "liability",
+    "2150": "liability",
+    "3100": "equity",
+    "4000": "income",
+    "5000": "expense",
+    "6100": "expense",
+}
+
+
+def event(topic: str, data: dict[str, Any], *, time: dt.datetime, subject: str = "") -> Event:
+    source = "erp/" + topic.split(".")[0]
+    return Event(
+        id=uuid.uuid4().hex,
+        source=source,
+        type=topic,
+        subject=subject or topic,
+        sequence=next(_sequence),
+        time=time,
+        data=data,
+    )
+
+
+def moment(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+
+
+def journal(
+    entry_id: int,
+    day: dt.date,
+    lines: list[tuple[str, Decimal, Decimal]],
+    *,
+    source: str = "manual",
+    source_ref: str | None = None,
+) -> Event:
+    return event(
+        "finance.journal-posted",
+        {
+            "entry_id": entry_id,
+            "date": day.isoformat(),
+            "memo": f"entry {entry_id}",
+            "source": source,
+            "source_ref": source_ref,
+            "currency": "USD",
+            "rate": "1",
+            "reverses": None,
+            "posted_at": moment(day).isoformat(),
+            "posted_by": "tester",
+            "lines": [
+                {
+                    "line_no": i,
+                    "account": account,
+                    "account_type": CHART[account],
+                    "debit": str(debit),
+                    "credit": str(credit),
+                    "amount": str(debit - credit),
+                    "party": None,
+                    "sku": None,
+                    "invoice_id": None,
+                }
+                for i, (account, debit, credit) in enumerate(lines)
+            ],
+        },
+        time=moment(day, 13),
+        subject="journal",
+    )
+
+
+def stock_moved(
+    movement_id: int,
+    kind: str,
+    warehouse: str,
+    posted_at: dt.datetime,
+    lines: list[tuple[str, str, Decimal, Decimal]],
+    *,
+    reference: str | None = None,
+) -> Event:
+    """`lines`: (sku, warehouse, signed quantity, signed value)."""
+    return event(
+        "inventory.stock-moved",
+        {
+            "movement_id": movement_id,
+            "type": kind,
+            "warehouse": warehouse,
+            "to_warehouse": None,
+            "reference": reference,
+            "reason": None,
+            "reverses": None,
+            "posted_at": posted_at.isoformat().replace("+00:00", "Z"),
+            "posted_by": "tester",
+            "lines": [
+                {
+                    "line_no": i,
+                    "sku": sku,
+                    "warehouse": wh,
+                    "quantity": str(qty),
+                    "unit_cost": "0",
+                    "value": str(value),
+                    "on_hand_after": "0",
+                    "value_after": "0",
+                    "average_cost_after": "0",
+                }
+                for i, (sku, wh, qty, value) in enumerate(lines)
+            ],
+        },
+        time=posted_at,
+        subject=f"warehouse/{warehouse}",
+    )
+
+
+def invoice_issued(
+    invoice_id: int,
+    customer: str,
+    day: dt.date,
+    lines: list[tuple[str, Decimal, Decimal]],
+    *,
+    currency: str = "USD",
+    rate: Decimal = Decimal(1),
+    issue_no: int = 1,
+) -> Event:
+    """`lines`: (sku, quantity, net)."""
+    total = sum((net for _, _, net in lines), Decimal(0))
+    return event(
+        "finance.invoice-issued",
+        {
+            "invoice_id": invoice_id,
+            "issue_no": issue_no,
+            "reference": f"invoice:{invoice_id}",
+            "customer": customer,
+            "date": day.isoformat(),
+            "currency": currency,
+            "rate": str(rate),
+            "subtotal": str(total),
+            "tax_total": "0",
+            "total": str(total),
+            "lines": [
+                {
+                    "line_no": i,
+                    "sku": sku,
+                    "warehouse": "W1",
+                    "quantity": str(qty),
+                    "unit_price": "1",
+                    "tax_rate": "0",
+                    "net": str(net),
+                    "tax": "0",
+                }
+                for i, (sku, qty, net) in enumerate(lines)
+            ],
+        },
+        time=moment(day, 9),
+        subject=f"invoice/{invoice_id}",
+    )
+
+
+def invoice_status(
+    invoice_id: int,
+    customer: str,
+    day: dt.date,
+    status: str,
+    total: Decimal,
+    changed_at: dt.datetime,
+    *,
+    currency: str = "USD",
+) -> Event:
+    return event(
+        "finance.invoice-status-changed",
+        {
+            "invoice_id": invoice_id,
+            "customer": customer,
+            "currency": currency,
+            "status": status,
+            "previous_status": "issued",
+            "reason": None,
+            "total": str(total),
+            "paid_amount": "0",
+            "open_amount": str(total),
+            "date": day.isoformat(),
+            "changed_at": changed_at.isoformat(),
+        },
+        time=changed_at,
+        subject=f"invoice/{invoice_id}",
+    )
+
+
+def payment(payment_id: int, invoice_id: int, day: dt.date, amount: Decimal) -> Event:
+    return event(
+        "finance.payment-received",
+        {
+            "payment_id": payment_id,
+            "invoice_id": invoice_id,
+            "customer": "x",
+            "date": day.isoformat(),
+            "currency": "USD",
+            "rate": "1",
+            "amount": str(amount),
+            "base_amount": str(amount),
+            "account": "1100",
+            "entry_id": None,
+            "open_amount": "0",
+            "status": "paid",
+        },
+        time=moment(day, 15),
+        subject=f"invoice/{invoice_id}",
+    )
+
+
+def low_stock(sku: str, warehouse: str, point: Decimal, on_hand: Decimal, day: dt.date) -> Event:
+    return event(
+        "inventory.low-stock",
+        {
+            "sku": sku,
+            "warehouse": warehouse,
+            "reorder_point": str(point),
+            "on_hand": str(on_hand),
+            "movement_id": 1,
+        },
+        time=moment(day, 16),
+        subject=f"warehouse/{warehouse}",
+    )

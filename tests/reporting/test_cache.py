@@ -1,0 +1,75 @@
+"""The Redis cache answers repeated questions and forgets exactly what an event changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erp.reporting.main import SPEC
+from tests.reporting import builders as b
+from tests.reporting.conftest import feed
+from tests.support.clients import ServiceClient, service_client
+
+
+@pytest.fixture
+async def cached(database_for: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[ServiceClient]:
+    url = await database_for(SPEC)
+    prefix = f"erp:test:{uuid.uuid4().hex[:8]}:"
+    async with service_client(
+        SPEC,
+        database_url=url,
+        data_dir=tmp_path,
+        redis_url=redis_url,
+        reporting_cache_prefix=prefix,
+    ) as client:
+        yield client
+
+
+def sale(entry_id: int, day: dt.date, amount: str) -> Any:
+    return b.journal(
+        entry_id,
+        day,
+        [("1100", Decimal(amount), Decimal(0)), ("4000", Decimal(0), Decimal(amount))],
+    )
+
+
+async def tb(client: ServiceClient, as_of: str) -> tuple[str, dict[str, Any]]:
+    response = await client.get("/reports/trial-balance", params={"as_of": as_of})
+    assert response.status_code == 200
+    return response.headers["x-cache"], response.json()
+
+
+async def test_cache_hits_and_is_invalidated_only_from_the_changed_date(
+    cached: ServiceClient,
+) -> None:
+    await feed(cached, [sale(1, dt.date(2024, 1, 10), "5.00")])
+    assert (await tb(cached, "2024-01-31"))[0] == "miss"
+    assert (await tb(cached, "2024-01-31"))[0] == "hit"
+    assert (await tb(cached, "2024-06-30"))[0] == "miss"
+    assert (await tb(cached, "2024-06-30"))[0] == "hit"
+
+    await feed(cached, [sale(2, dt.date(2024, 3, 5), "7.00")])  # changes figures from March on
+    state, january = await tb(cached, "2024-01-31")
+    assert state == "hit"  # before the change: still valid
+    state, june = await tb(cached, "2024-06-30")
+    assert state == "miss"  # after the change: computed again, with the new entry
+    assert {r["account"]: r["debit"] for r in june["rows"]}["1100"].startswith("12.00")
+    assert {r["account"]: r["debit"] for r in january["rows"]}["1100"].startswith("5.00")
+    assert june["position"]["sources"][0]["source"] == "erp/finance"
+    assert "lag_seconds" in june["position"]
+
+
+async def test_without_redis_there_is_no_cache_and_answers_stay_right(
+    reporting: ServiceClient,
+) -> None:
+    await feed(reporting, [sale(1, dt.date(2024, 1, 10), "5.00")])
+    assert (await tb(reporting, "2024-01-31"))[0] == "off"
+    await feed(reporting, [sale(2, dt.date(2024, 1, 11), "1.00")])
+    _, body = await tb(reporting, "2024-01-31")
+    assert {r["account"]: r["debit"] for r in body["rows"]}["1100"].startswith("6.00")

@@ -1,0 +1,48 @@
+"""?format=csv: RFC 4180 with a header row, exact decimals and a file name."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+from tests.reporting import builders as b
+from tests.reporting.conftest import feed
+from tests.support.clients import ServiceClient
+
+
+async def test_csv_has_header_exact_decimals_quoting_and_filename(reporting: ServiceClient) -> None:
+    day = dt.date(2024, 5, 6)
+    await feed(
+        reporting,
+        [
+            b.invoice_issued(1, 'Smith, "Jr" & Co', day, [("A", Decimal(3), Decimal("10.05"))]),
+            b.journal(
+                1,
+                day,
+                [("1100", Decimal("0.10"), Decimal(0)), ("4000", Decimal(0), Decimal("0.10"))],
+            ),
+        ],
+    )
+    response = await reporting.get(
+        "/reports/ar-aging", params={"as_of": "2024-06-30", "format": "csv"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert (
+        response.headers["content-disposition"] == 'attachment; filename="ar-aging-2024-06-30.csv"'
+    )
+    assert "\r\n" in response.text
+    assert '"Smith, ""Jr"" & Co"' in response.text  # RFC 4180 quoting
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["customer", "currency", "current", "31_60", "61_90", "over_90", "total"]
+    assert rows[1][0] == 'Smith, "Jr" & Co'
+    assert Decimal(rows[1][3]) == Decimal("10.05") and Decimal(rows[1][-1]) == Decimal("10.05")
+
+    tb = await reporting.get(
+        "/reports/trial-balance", params={"as_of": "2024-05-31", "format": "csv"}
+    )
+    table = list(csv.reader(io.StringIO(tb.text)))
+    assert table[0][:2] == ["account", "type"]
+    assert {r[0]: r[4] for r in table[1:]}["1100"] in ("0.10", "0.1000")
