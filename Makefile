@@ -7,14 +7,14 @@ ERP := $(VENV)/bin/erp
 # Targets that `make test` runs after pytest, and what pytest needs first (the included
 # makefiles add themselves here).
 EXTRA_TEST_TARGETS ?=
-PYTEST_DEPS ?=
+PYTEST_DEPS ?= browser
 .DEFAULT_GOAL := help
 
 -include deploy/chart.mk
 -include bench/bench.mk
 -include bench/reporting.mk
 
-.PHONY: help install run test lint typecheck pytest format bench
+.PHONY: help install run test lint typecheck pytest format bench browser
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ install: $(VENV)/.installed ## create .venv and install the project with dev too
 
 run: install ## run the whole system on this machine (embedded default) at http://127.0.0.1:8000
 	$(ERP) up
+
+browser: ## headless Chromium for the dashboard test (apt-get; skipped when present)
+	bash tests/tools/install-chromium.sh
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check src tests bench
