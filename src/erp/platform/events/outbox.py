@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.platform.events.wakeup import NOTIFY_CHANNEL, mark_pending
+
 
 def _tables(metadata: MetaData) -> tuple[Table, Table]:
     return metadata.tables["outbox"], metadata.tables["outbox_sequences"]
@@ -55,17 +57,21 @@ async def enqueue(
         "traceparent": context.get("traceparent"),
         "data": jsonable_encoder(data),
     }
-    await conn.execute(
-        outbox.insert().values(
-            event_id=event_id,
-            topic=topic,
-            subject=subject,
-            sequence=sequence,
-            payload=json.dumps(envelope, separators=(",", ":")),
-            created_at=now,
-            published_at=None,
-        )
+    statement = outbox.insert().values(
+        event_id=event_id,
+        topic=topic,
+        subject=subject,
+        sequence=sequence,
+        payload=json.dumps(envelope, separators=(",", ":")),
+        created_at=now,
+        published_at=None,
     )
+    if conn.dialect.name == "postgresql":
+        # NOTIFY is delivered at commit, so every replica's relay wakes; riding on the insert
+        # costs no extra round trip.
+        statement = statement.returning(func.pg_notify(NOTIFY_CHANNEL, ""))
+    await conn.execute(statement)
+    mark_pending(conn)
     return event_id
 
 
