@@ -184,26 +184,21 @@ class StreamConsumer:
                 try:
                     await self._reclaim(stream)
                     await self._retry(stream)
-                except (*_TRANSIENT, ResponseError) as error:
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # never let the retry loop die
                     log.warning("redis_retry_failed", group=self.group, error=str(error))
 
     async def _reclaim(self, stream: str) -> None:
-        """Take over entries another (dead) replica left pending; JUSTID: not a delivery."""
-        start = "0-0"
+        """Take over entries another (dead) replica left pending; JUSTID: not a delivery.
+        Claimed entries are idle again, so starting over from 0 each round terminates."""
         while True:
-            reply: Any = await self.redis.xautoclaim(
-                stream,
-                self.group,
-                self.consumer,
-                self.reclaim_idle_ms,
-                start,
-                count=100,
-                justid=True,
+            claimed: Any = await self.redis.xautoclaim(
+                stream, self.group, self.consumer, self.reclaim_idle_ms, "0-0", 100, justid=True
             )
-            start, claimed = reply[0], reply[1]
             if claimed:
                 log.info("events_reclaimed", group=self.group, stream=stream, count=len(claimed))
-            if start == "0-0" or not claimed:
+            if len(claimed) < 100:
                 return
 
     async def _retry(self, stream: str) -> None:
