@@ -78,7 +78,9 @@ class Inbox:
 
     async def _apply(self, conn: AsyncConnection, events: Sequence[Event]) -> None:
         fresh = await self._claim(conn, events)
-        for item in events:
+        # Subject order: replicas applying overlapping batches take row locks in the same
+        # order (no deadlocks), and each subject's events go in sequence.
+        for item in sorted(events, key=lambda e: (e.subject, e.sequence)):
             if item.id not in fresh:
                 EVENTS_HANDLED.labels(self.service, item.type, "duplicate").inc()
                 continue
