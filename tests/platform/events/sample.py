@@ -78,7 +78,7 @@ def spec(name: str = "ledger") -> ServiceSpec:
         name=name,
         title="test ledger",
         settings_cls=ServiceSettings,
-        migrations=MigrationSet(name, "tests.platform.events:sample", metadata),
+        migrations=MigrationSet(name, "tests.platform.events:sample_migrations", metadata),
         routers=lambda: [],
         subscriptions={TOPIC: on_credited},
     )
