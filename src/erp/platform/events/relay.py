@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Row, func, select
+from sqlalchemy import MetaData, Row, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 
@@ -211,17 +211,23 @@ class Relay:
 
     async def backlog(self) -> tuple[int, float]:
         """(unsent rows, age in seconds of the oldest one)."""
-        o = self.outbox
-        async with self.db.read() as conn:
-            count, oldest = (
-                await conn.execute(
-                    select(func.count(), func.min(o.c.created_at)).where(o.c.published_at.is_(None))
-                )
-            ).one()
-        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
-        return int(count), max(age, 0.0)
+        return await outbox_backlog(self.db, self.outbox)
 
     async def refresh_metrics(self) -> None:
         count, age = await self.backlog()
         OUTBOX_BACKLOG.labels(self.service).set(count)
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+
+async def outbox_backlog(db: Database, outbox: Table) -> tuple[int, float]:
+    """(unsent rows, age in seconds of the oldest one)."""
+    async with db.read() as conn:
+        count, oldest = (
+            await conn.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(
+                    outbox.c.published_at.is_(None)
+                )
+            )
+        ).one()
+    age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+    return int(count), max(age, 0.0)
