@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -15,6 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.events.wakeup import NOTIFY_CHANNEL, mark_pending
+
+# Money and quantities travel as strings (DESIGN §3), never as lossy JSON numbers.
+_AS_STRINGS: dict[Any, Callable[[Any], Any]] = {Decimal: str}
 
 
 def _tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -55,7 +60,7 @@ async def enqueue(
         "datacontenttype": "application/json",
         "sequence": sequence,
         "traceparent": context.get("traceparent"),
-        "data": jsonable_encoder(data),
+        "data": jsonable_encoder(data, custom_encoder=_AS_STRINGS),
     }
     statement = outbox.insert().values(
         event_id=event_id,
