@@ -13,10 +13,13 @@ from erp.platform.events.transports.base import OutboxMessage, Transport
 class RecordingTransport(Transport):
     name = "recording"
 
-    def __init__(self, *, fail: bool = False, delay: float = 0.0) -> None:
+    def __init__(
+        self, *, fail: bool = False, delay: float = 0.0, log: list[dict] | None = None
+    ) -> None:
         self.fail = fail
         self.delay = delay
         self.published: list[dict] = []
+        self.log = log if log is not None else []  # shared by replicas: global publish order
         self.arrived = asyncio.Event()
 
     async def check(self) -> None:
@@ -27,7 +30,9 @@ class RecordingTransport(Transport):
             await asyncio.sleep(self.delay)
         if self.fail:
             raise ConnectionError("broker down")
-        self.published.extend(json.loads(m.payload) for m in messages)
+        events = [json.loads(m.payload) for m in messages]
+        self.published.extend(events)
+        self.log.extend(events)
         self.arrived.set()
         return [m.row_id for m in messages]
 

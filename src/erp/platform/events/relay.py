@@ -3,7 +3,8 @@
 Wakes right after a commit (see `wakeup`), sweeps every `sweep_seconds` as a safety net.
 PostgreSQL: a batch is locked `FOR UPDATE SKIP LOCKED` for the time of its publish, so
 replicas share the backlog without publishing a row twice at once; a row whose subject has an
-older unsent row locked by another replica waits, which keeps each subject in order. SQLite
+older unsent row locked by another replica waits, which keeps each subject in order (a batch
+taken while another replica was still locking need not be contiguous). SQLite
 (one process): rows are read, published, then marked; the write lock stays free meanwhile.
 """
 
@@ -57,10 +58,10 @@ class Relay:
         self.retention = timedelta(seconds=retention_seconds)
         self.topics: set[str] = set()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
         self._unlisten = on_outbox_commit(db.engine, self.wake)
         self._listener = None if db.is_sqlite else PgListener(db.url, self.wake)
-        self._last_upkeep = 0.0
         self._held_back = False
 
     def wake(self) -> None:
@@ -69,16 +70,24 @@ class Relay:
     def start(self) -> None:
         if self._listener is not None:
             self._listener.start()
-        self._task = asyncio.create_task(self._run(), name=f"relay-{self.service}")
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"relay-{self.service}"),
+            asyncio.create_task(self._upkeep_loop(), name=f"relay-upkeep-{self.service}"),
+        ]
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the batch in hand finish (never cut a transaction short), then stop."""
         self._unlisten()
         if self._listener is not None:
             await self._listener.stop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._stopping.set()
+        self.wake()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=grace_seconds)
+            for task in late:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _run(self) -> None:
         failures = 0
@@ -87,23 +96,27 @@ class Relay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.sweep_seconds)
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             try:
                 await self.drain()
                 failures = 0
-                await self._upkeep()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 failures += 1
                 RELAY_FAILURES.labels(self.service).inc()
                 log.warning("relay_failed", service=self.service, error=str(error))
-                await asyncio.sleep(min(_MAX_BACKOFF_SECONDS, 0.1 * 2**failures))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stopping.wait(), min(_MAX_BACKOFF_SECONDS, 0.1 * 2**failures)
+                    )
                 self._wake.set()
 
     async def drain(self) -> int:
         """Publish until the outbox holds nothing publishable; returns rows published."""
         total = 0
-        while True:
+        while not self._stopping.is_set():
             started = time.perf_counter()
             done, seen = await (self._batch_sqlite() if self.db.is_sqlite else self._batch_pg())
             if seen:
@@ -114,6 +127,7 @@ class Relay:
                     self._held_back = False
                     asyncio.get_running_loop().call_later(0.05, self.wake)
                 return total
+        return total
 
     async def _batch_pg(self) -> tuple[int, int]:
         async with self.db.transaction() as conn:
@@ -122,8 +136,8 @@ class Relay:
             ).all()
             if not rows:
                 return 0, 0
-            blocked = await self._blocked_subjects(conn, rows)
-            ready = [r for r in rows if r.subject not in blocked]
+            gaps = await self._gaps(conn, rows)
+            ready = [r for r in rows if r.id < gaps.get(r.subject, r.id + 1)]
             self._held_back = self._held_back or len(ready) < len(rows)
             acked = await self._publish(ready)
             await self._mark(conn, acked)
@@ -149,23 +163,24 @@ class Relay:
             .limit(self.batch_size)
         )
 
-    async def _blocked_subjects(self, conn: AsyncConnection, rows: Sequence[Row]) -> dict[str, int]:
-        """Subjects with an older unsent row outside this batch (another replica holds it)."""
+    async def _gaps(self, conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, int]:
+        """Per subject, the oldest unsent row outside this batch that is older than some row
+        in it (another replica holds it). Rows of the subject after that one must wait."""
         o = self.outbox
-        first: dict[str, int] = {}
+        last: dict[str, int] = {}
         for r in rows:
-            first.setdefault(r.subject, r.id)
+            last[r.subject] = r.id
         older = await conn.execute(
             select(o.c.subject, func.min(o.c.id))
             .where(
                 o.c.published_at.is_(None),
-                o.c.subject.in_(list(first)),
-                o.c.id < max(first.values()),
+                o.c.subject.in_(list(last)),
+                o.c.id < max(last.values()),
                 o.c.id.not_in([r.id for r in rows]),
             )
             .group_by(o.c.subject)
         )
-        return {s: i for s, i in older.tuples() if i < first[s]}
+        return {s: i for s, i in older.tuples() if i < last[s]}
 
     async def _publish(self, rows: Sequence[Row]) -> list[int]:
         if not rows:
@@ -186,12 +201,21 @@ class Relay:
                 .values(published_at=datetime.now(UTC))
             )
 
-    async def _upkeep(self) -> None:
-        """Every sweep at most: refresh the backlog gauges, trim streams, prune sent rows."""
-        now = time.monotonic()
-        if now - self._last_upkeep < self.sweep_seconds:
-            return
-        self._last_upkeep = now
+    async def _upkeep_loop(self) -> None:
+        """Apart from publishing, so it never delays it."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.sweep_seconds)
+                return
+            try:
+                await self.upkeep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("relay_upkeep_failed", service=self.service, error=str(error))
+
+    async def upkeep(self) -> None:
+        """Refresh the backlog gauges, confirm and trim streams, prune old sent rows."""
         await self.refresh_metrics()
         lost = list(await self.transport.maintain(sorted(self.topics)))
         if lost:

@@ -50,6 +50,7 @@ class Backbone:
             )
             transport.subscribe(self.inbox)
         self._metrics_task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def router(self) -> APIRouter | None:
         return self.transport.router()
@@ -65,10 +66,9 @@ class Backbone:
         self._metrics_task = asyncio.create_task(self._metrics_loop(), name="events-metrics")
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._metrics_task is not None:
-            self._metrics_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._metrics_task
+            await self._metrics_task
         if self.relay is not None:
             await self.relay.stop()
         await self.transport.close()
@@ -83,10 +83,11 @@ class Backbone:
                 DEAD_LETTERS.labels(self.service, s.topic).set(s.dead_letters)
 
     async def _metrics_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             with contextlib.suppress(Exception):  # metrics never take the service down
-                await self.refresh_metrics()
-            await asyncio.sleep(_METRICS_SECONDS)
+                await asyncio.wait_for(self.refresh_metrics(), _METRICS_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), _METRICS_SECONDS)
 
 
 def attach(spec: ServiceSpec, runtime: Runtime, transport: Transport | None = None) -> Backbone:

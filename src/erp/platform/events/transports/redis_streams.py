@@ -156,8 +156,8 @@ class RedisStreamsTransport(Transport):
             return None
         floor: EntryId = (2**63, 0)
         for g in groups:
-            if g["pending"]:
-                summary = await self.redis.xpending(stream, g["name"])
+            summary = await self.redis.xpending(stream, g["name"]) if g["pending"] else {}
+            if summary.get("min"):  # still pending (it may have been acknowledged meanwhile)
                 floor = min(floor, parse_id(summary["min"]))
             else:
                 ms, seq = parse_id(g["last-delivered-id"])
