@@ -13,6 +13,7 @@ PYTEST_DEPS ?= browser
 -include deploy/chart.mk
 -include bench/bench.mk
 -include bench/reporting.mk
+-include bench/events.mk
 
 .PHONY: help install run test lint typecheck pytest format bench browser
 

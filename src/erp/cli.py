@@ -23,6 +23,8 @@ finance_app = typer.Typer(no_args_is_help=True, help="Finance administration.")
 app.add_typer(finance_app, name="finance")
 reporting_app = typer.Typer(no_args_is_help=True, help="Reporting administration.")
 app.add_typer(reporting_app, name="reporting")
+events_app = typer.Typer(no_args_is_help=True, help="Event backbone: backlog, lag, dead letters.")
+app.add_typer(events_app, name="events")
 err = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(registry.SPECS)}.")]
@@ -106,6 +108,32 @@ def reporting_rebuild() -> None:
     from erp.reporting.cli import rebuild
 
     raise typer.Exit(asyncio.run(rebuild()))
+
+
+ServicesOpt = Annotated[
+    list[str] | None, typer.Option("--service", "-s", help="Service(s) (default: all).")
+]
+
+
+@events_app.command("status")
+def events_status(services: ServicesOpt = None) -> None:
+    """Outbox backlog, consumer lag, pending and dead letters per service."""
+    from erp.platform.events.cli import print_status
+
+    asyncio.run(print_status([_spec(n) for n in services or registry.names()]))
+
+
+@events_app.command("replay-dead-letters")
+def events_replay(
+    services: ServicesOpt = None,
+    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Put dead-lettered events back on their streams (after fixing the cause)."""
+    from erp.platform.events.cli import replay
+
+    specs = [_spec(n) for n in services or registry.names()]
+    raise typer.Exit(asyncio.run(replay(specs, topic=topic, confirm=not yes)))
 
 
 def main() -> None:

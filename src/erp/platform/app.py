@@ -12,6 +12,7 @@ from erp.platform.auth import TokenVerifier
 from erp.platform.db import Database, normalise_url
 from erp.platform.db.migrations import current_revision
 from erp.platform.errors import install_error_handlers
+from erp.platform.events.runtime import attach as attach_events
 from erp.platform.health import Readiness
 from erp.platform.health import router as health_router
 from erp.platform.logging import get_logger
@@ -67,16 +68,19 @@ def _add_core_checks(spec: ServiceSpec, runtime: Runtime) -> None:
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     runtime = build_runtime(spec, settings)
     _add_core_checks(spec, runtime)
+    events = attach_events(spec, runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         register_build_info(spec.name)
         for hook in spec.on_startup:
             await hook(runtime)
+        await events.start()
         log.info("service_started", service=spec.name, version=__version__)
         try:
             yield
         finally:
+            await events.stop()
             for hook in reversed(spec.on_shutdown):
                 try:
                     await hook(runtime)
@@ -101,6 +105,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         in_use, size = runtime.db.pool_status()
         DB_POOL_IN_USE.labels(spec.name).set(in_use)
         DB_POOL_SIZE.labels(spec.name).set(size)
+        await events.refresh_metrics()
 
     app.state.refresh_metrics = refresh_metrics
     install_error_handlers(app)
@@ -108,6 +113,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     for router in spec.routers():
         app.include_router(router)
+    events_router = events.router()
+    if events_router is not None:
+        app.include_router(events_router)
     if spec.customize_app:
         spec.customize_app(app)
     app.add_middleware(

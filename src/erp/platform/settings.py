@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "ERP_"
@@ -47,6 +54,20 @@ class ServiceSettings(BaseSettings):
     dapr_pubsub_name: str = Field("pubsub", min_length=1)
     dapr_statestore_name: str = Field("statestore", min_length=1)
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Event backbone (erp.platform.events).
+    event_max_attempts: int = Field(5, ge=1, le=100)
+    event_retry_backoff_seconds: float = Field(0.5, gt=0, le=300)
+    event_reclaim_idle_seconds: float = Field(30.0, gt=0, le=86400)
+    event_stream_prefix: str = Field("erp:events:", min_length=1, max_length=100)
+    event_stream_maxlen: int = Field(100_000, ge=100)
+    event_consumer_batch: int = Field(100, ge=1, le=10_000)
+    relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_sweep_seconds: float = Field(5.0, gt=0, le=3600)
+    outbox_retention_seconds: float = Field(86400.0, ge=0)
+    # The Dapr sidecar's standard variable, not an ERP_ one.
+    dapr_http_port: int = Field(
+        3500, ge=1, le=65535, validation_alias=AliasChoices("DAPR_HTTP_PORT", "dapr_http_port")
+    )
 
     @field_validator(
         "database_url",
@@ -109,7 +130,8 @@ def _describe(error: ValidationError, cls: type[ServiceSettings]) -> str:
     first = error.errors()[0]
     loc = [str(part) for part in first.get("loc", ())]
     if loc:
-        name = f"{ENV_PREFIX}{loc[0].upper()}"
+        # A field read under its own variable name (DAPR_HTTP_PORT) reports that name.
+        name = loc[0] if loc[0].isupper() else f"{ENV_PREFIX}{loc[0].upper()}"
         raw = os.environ.get(name)
         shown = f" (got {raw!r})" if raw is not None and "secret" not in name.lower() else ""
         return f"invalid setting {name}: {first['msg']}{shown}"

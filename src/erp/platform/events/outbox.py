@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -13,6 +15,11 @@ from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.platform.events.wakeup import NOTIFY_CHANNEL, mark_pending
+
+# Money and quantities travel as strings (DESIGN §3), never as lossy JSON numbers.
+_AS_STRINGS: dict[Any, Callable[[Any], Any]] = {Decimal: str}
 
 
 def _tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -53,19 +60,23 @@ async def enqueue(
         "datacontenttype": "application/json",
         "sequence": sequence,
         "traceparent": context.get("traceparent"),
-        "data": jsonable_encoder(data),
+        "data": jsonable_encoder(data, custom_encoder=_AS_STRINGS),
     }
-    await conn.execute(
-        outbox.insert().values(
-            event_id=event_id,
-            topic=topic,
-            subject=subject,
-            sequence=sequence,
-            payload=json.dumps(envelope, separators=(",", ":")),
-            created_at=now,
-            published_at=None,
-        )
+    statement = outbox.insert().values(
+        event_id=event_id,
+        topic=topic,
+        subject=subject,
+        sequence=sequence,
+        payload=json.dumps(envelope, separators=(",", ":")),
+        created_at=now,
+        published_at=None,
     )
+    if conn.dialect.name == "postgresql":
+        # NOTIFY is delivered at commit, so every replica's relay wakes; riding on the insert
+        # costs no extra round trip.
+        statement = statement.returning(func.pg_notify(NOTIFY_CHANNEL, ""))
+    await conn.execute(statement)
+    mark_pending(conn)
     return event_id
 
 
