@@ -13,6 +13,7 @@
 | ERP_JWT_PRIVATE_KEY | (none) | PEM private key, RS256 only |
 | ERP_JWT_PUBLIC_KEY | (none) | PEM public key, RS256 only (published at /.well-known/jwks.json) |
 | ERP_UPSTREAM_TIMEOUT_SECONDS | 30 | per-upstream response timeout |
+| ERP_CLIENT_TIMEOUT_SECONDS | 10 | deadline for a request head, and between body parts |
 | ERP_FORWARDED_PROTO | http | scheme clients use; https adds Strict-Transport-Security |
 """
 
@@ -37,6 +38,7 @@ class GatewaySettings(ServiceSettings):
     jwt_private_key: SecretStr | None = None
     jwt_public_key: str | None = None
     upstream_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    client_timeout_seconds: float = Field(10.0, gt=0, le=300)
     forwarded_proto: Literal["http", "https"] = "http"
 
     @field_validator("cors_origins")

@@ -74,6 +74,8 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
             cors_origins=settings.cors_origin_list, hsts=settings.forwarded_proto == "https"
         ),
         max_body_bytes=settings.max_body_bytes,
+        header_timeout=settings.client_timeout_seconds,
+        body_idle_timeout=settings.client_timeout_seconds,
         forwarded_proto=settings.forwarded_proto,
     )
 
