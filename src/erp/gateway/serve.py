@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import shutil
 import signal
 import tempfile
@@ -135,6 +136,10 @@ async def run_gateway(
         proxy = GatewayProxy(config, revoked=state.revoked)
         await proxy.start(host or settings.host, settings.port)
         state.proxy = proxy
+        # Everything built so far lives as long as the process: move it out of the collector's
+        # generations so that full collections do not walk FastAPI's and SQLAlchemy's objects.
+        gc.collect()
+        gc.freeze()
         log.info("gateway_listening", port=settings.port, upstreams=upstreams)
         await _wait_for_signal(loop, control, settings, on_shutdown_begin)
         log.info("shutdown_draining")

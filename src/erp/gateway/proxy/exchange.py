@@ -38,6 +38,7 @@ class Exchange:
         "core",
         "done",
         "head_parts",
+        "held",
         "http10",
         "keep_alive",
         "method",
@@ -101,6 +102,7 @@ class Exchange:
         self.rate_lines = b""
         self.status = 0
         self.response_started = False
+        self.held = b""  # a response head waiting for the first body bytes
         self.close_after = False
         self.active = False
         self.answered = False  # answered by the proxy itself; the body is read and dropped
@@ -259,12 +261,26 @@ class Exchange:
         elif self.http10:
             head = head[:-2] + b"connection: keep-alive\r\n\r\n"
         self.close_after = close
-        self.client.write(head + body if body else head)
+        if body:
+            self.client.write(head + body)
+        elif status in NO_BODY_STATUS or self.method == b"HEAD":
+            self.client.write(head)
+        else:
+            # Servers such as uvicorn write the head and the body separately: send both in one
+            # write (one segment, one wake-up of the client) once the body starts.
+            self.held = head
 
     def response_body(self, data: bytes) -> None:
+        held = self.held
+        if held:
+            self.held = b""
+            data = held + data
         self.client.write(data)
 
     def response_complete(self, conn: UpstreamConnection, keep_alive: bool) -> None:
+        if self.held:
+            self.client.write(self.held)
+            self.held = b""
         self.upstream = None
         conn.pool.breaker.success(self.core.loop.time())
         conn.pool.release(conn, keep_alive and self.request_done)
