@@ -137,3 +137,11 @@ def test_request_id_and_traceparent_reach_the_service(client: httpx.Client) -> N
         "/api/inventory/items", headers={**bearer(token("viewer")), "X-Request-ID": "abc-123"}
     )
     assert r.headers["x-request-id"] == "abc-123"
+
+
+def test_metrics_count_each_request_once(client: httpx.Client) -> None:
+    client.get("/api/inventory/items", headers=bearer(token("viewer")))
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert 'route="/api/inventory"' in text  # counted by the edge
+    assert 'route="fallback"' not in text  # the control app counts its own requests

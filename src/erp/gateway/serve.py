@@ -78,6 +78,7 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
         header_timeout=settings.client_timeout_seconds,
         body_idle_timeout=settings.client_timeout_seconds,
         forwarded_proto=settings.forwarded_proto,
+        count_fallback=False,  # the control app's own metrics count those requests
     )
 
 

@@ -88,3 +88,5 @@ class ProxyConfig:
     keepalive_timeout: float = 30.0
     forwarded_proto: str = "http"
     metrics: bool = True
+    # False when the fallback upstream counts its own requests (the gateway's control app).
+    count_fallback: bool = True

@@ -46,6 +46,7 @@ class Exchange:
         "pending",
         "pending_bytes",
         "preflight",
+        "proxied",
         "rate_lines",
         "request_done",
         "request_done_at",
@@ -103,6 +104,7 @@ class Exchange:
         self.status = 0
         self.response_started = False
         self.held = b""  # a response head waiting for the first body bytes
+        self.proxied = False  # the answer came from the upstream
         self.close_after = False
         self.active = False
         self.answered = False  # answered by the proxy itself; the body is read and dropped
@@ -248,6 +250,7 @@ class Exchange:
 
     def response_head(self, head: bytes, status: int, body: bytes) -> None:
         self.status = status
+        self.proxied = True
         self.response_started = True
         extra = b"x-request-id: " + self.request_id + b"\r\n" + self.rate_lines
         if self.origin is not None:
@@ -367,7 +370,11 @@ class Exchange:
             return
         self.done = True
         metrics = self.core.metrics
-        if metrics is not None:
+        if metrics is not None and (
+            self.route is not self.core.routes.fallback
+            or not self.proxied
+            or self.core.config.count_fallback
+        ):
             label = self.route.label if self.route else "unmatched"
             metrics.record(label, self.method, self.status, self.core.loop.time() - self.started)
         self.client.exchange_done(self, close)
