@@ -1,4 +1,5 @@
-"""README promise: `make run` serves /healthz within 15 s and keeps data across a restart."""
+"""README promise: `make run` serves /healthz within 15 s, logs the bootstrap admin in, and keeps
+data across a restart."""
 
 from __future__ import annotations
 
@@ -63,6 +64,16 @@ def test_make_run_answers_within_15_seconds_and_keeps_data(tmp_path: Path) -> No
             json={"code": "KEEP", "name": "kept"},
         )
         assert created.status_code == 201, created.text
+        login = httpx.post(
+            url + "/auth/token", data={"username": "admin", "password": "make-run-admin-pass"}
+        )
+        assert login.status_code == 200, login.text
+        assert login.json()["token_type"] == "bearer"
+        user_token = login.json()["access_token"]
+        listed = httpx.get(
+            url + "/api/inventory/warehouses", headers={"Authorization": f"Bearer {user_token}"}
+        )
+        assert listed.status_code == 200, listed.text
     finally:
         _stop(proc)
     proc = _start(port, tmp_path / "var", log)

@@ -24,6 +24,7 @@ async def main(args: argparse.Namespace) -> None:
             user_burst=10**9,
             ip_rate=1e9,
             ip_burst=10**9,
+            batch=args.batch,
         ),
         metrics=True,
     )
@@ -46,4 +47,5 @@ if __name__ == "__main__":
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     p.add_argument("--key-prefix", default="erp:bench:")
     p.add_argument("--no-rate-limit", action="store_true")
+    p.add_argument("--batch", type=int, default=1, help="rate-limit tokens per Redis round trip")
     uvloop.run(main(p.parse_args()))

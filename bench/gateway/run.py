@@ -45,7 +45,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_port(port: int, timeout: float = 10.0) -> None:
+def wait_port(port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -57,8 +57,10 @@ def wait_port(port: int, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def process(cmd: list[str], cpu: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(["taskset", "-c", cpu, *cmd], cwd=ROOT)
+def process(
+    cmd: list[str], cpu: str, port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(["taskset", "-c", cpu, *cmd], cwd=ROOT, env=env)
     try:
         wait_port(port)
         yield proc
@@ -112,17 +114,23 @@ def main() -> None:
     p.add_argument(
         "--redis-url", default=os.environ.get("ERP_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
-    p.add_argument("--backend", choices=["raw", "starlette"], action="append",
-                   help="trivial backend(s) to use; default: both, one table each")  # fmt: skip
+    p.add_argument("--backend", choices=["raw", "starlette", "inventory"], action="append",
+                   help="backend(s) to use; default: all, one table each")  # fmt: skip
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "gateway.md"))
     args = p.parse_args()
-    tables = [run_backend(args, kind) for kind in args.backend or ["raw", "starlette"]]
+    kinds = args.backend or ["raw", "starlette", "inventory"]
+    tables = [run_inventory(args) if k == "inventory" else run_backend(args, k) for k in kinds]
     report(args, tables)
 
 
 BACKENDS = {
     "raw": ("backend.py", "uvloop + httptools protocol server, fixed 15-byte JSON answer"),
     "starlette": ("starlette_backend.py", "Starlette JSON endpoint on uvicorn (uvloop, httptools)"),
+    "inventory": (
+        "",
+        "inventory GET /items/{sku} on PostgreSQL (`erp serve inventory`), "
+        "gateway is `erp serve gateway`",
+    ),
 }
 
 
@@ -131,7 +139,7 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
     now = int(time.time())
     token = jwt.encode({"sub": "bench", "roles": ["admin"], "iat": now, "exp": now + 3600,
                         "iss": "erp", "typ": "access"}, SECRET)  # fmt: skip
-    bport, nport, gport, g2port = free_port(), free_port(), free_port(), free_port()
+    bport, nport, gport, g2port, g3port = (free_port() for _ in range(5))
     path = "/api/bench/items"
     with tempfile.TemporaryDirectory() as tmp:
         conf = (HERE / "nginx.conf.template").read_text().format(tmp=tmp, backend_port=bport,
@@ -147,13 +155,16 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
             process(nginx_cmd, args.server_cpu, nport),
             process([*gateway, "--port", str(gport)], args.server_cpu, gport),
             process([*gateway, "--port", str(g2port), "--no-rate-limit"], args.server_cpu, g2port),
+            process([*gateway, "--port", str(g3port), "--batch", "16"], args.server_cpu, g3port),
         ):
             rows = measure(
                 args,
                 [
                     ("backend direct", f"http://127.0.0.1:{bport}{path}"),
                     ("nginx reverse proxy (keepalive)", f"http://127.0.0.1:{nport}{path}"),
-                    ("erp gateway (JWT + Redis rate limit + metrics)",
+                    ("erp gateway (JWT + Redis rate limit, batch 16 + metrics)",
+                     f"http://127.0.0.1:{g3port}{path}"),
+                    ("erp gateway (JWT + Redis rate limit, 1 per request + metrics)",
                      f"http://127.0.0.1:{gport}{path}"),
                     ("erp gateway (JWT + metrics, no rate limit)",
                      f"http://127.0.0.1:{g2port}{path}"),
@@ -161,6 +172,20 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
                 token,
             )  # fmt: skip
     return kind, rows
+
+
+def run_inventory(args: argparse.Namespace) -> tuple[str, list[Row]]:
+    """A real read endpoint: `erp serve inventory` on PostgreSQL, behind `erp serve gateway`."""
+    from inventory_bench import inventory_stack
+
+    with inventory_stack(args, SECRET, process, free_port) as (token, direct, nginx, gateway):
+        rows = measure(
+            args,
+            [("inventory direct", direct), ("nginx reverse proxy (keepalive)", nginx),
+             ("erp serve gateway (JWT + Redis rate limit, batch 16 + metrics)", gateway)],
+            token,
+        )  # fmt: skip
+    return "inventory", rows
 
 
 def report(args: argparse.Namespace, tables: list[tuple[str, list[Row]]]) -> None:

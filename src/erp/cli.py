@@ -25,6 +25,8 @@ reporting_app = typer.Typer(no_args_is_help=True, help="Reporting administration
 app.add_typer(reporting_app, name="reporting")
 events_app = typer.Typer(no_args_is_help=True, help="Event backbone: backlog, lag, dead letters.")
 app.add_typer(events_app, name="events")
+users_app = typer.Typer(no_args_is_help=True, help="Gateway users (ERP_DATABASE_URL: its DB).")
+app.add_typer(users_app, name="users")
 err = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(registry.SPECS)}.")]
@@ -134,6 +136,63 @@ def events_replay(
 
     specs = [_spec(n) for n in services or registry.names()]
     raise typer.Exit(asyncio.run(replay(specs, topic=topic, confirm=not yes)))
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        err.print("erp: a password needs at least 8 characters")
+        raise typer.Exit(2)
+    return password
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first stdin line.")
+]
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", "-r", help="Role(s) to grant.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a user; the password is prompted for (twice) unless --password-stdin."""
+    from erp.gateway.cli import create
+    from erp.platform.auth import ROLES
+
+    unknown = sorted(set(role) - set(ROLES))
+    if unknown:
+        err.print(f"erp: --role: unknown {', '.join(unknown)}; known: {', '.join(ROLES)}")
+        raise typer.Exit(2)
+    raise typer.Exit(asyncio.run(create(username, _password(password_stdin), role)))
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users, their roles and whether they are active."""
+    from erp.gateway.cli import list_all
+
+    raise typer.Exit(asyncio.run(list_all()))
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user and revoke its refresh tokens."""
+    from erp.gateway.cli import disable
+
+    raise typer.Exit(asyncio.run(disable(username)))
+
+
+@users_app.command("set-password")
+def users_set_password(username: str, password_stdin: PasswordStdin = False) -> None:
+    """Set a new password (prompted twice unless --password-stdin); revokes refresh tokens."""
+    from erp.gateway.cli import set_password
+
+    raise typer.Exit(asyncio.run(set_password(username, _password(password_stdin))))
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import importlib
 from erp.platform.service import ServiceSpec
 
 SPECS = {
+    "gateway": "erp.gateway.main:SPEC",
     "inventory": "erp.inventory.main:SPEC",
     "finance": "erp.finance.main:SPEC",
     "reporting": "erp.reporting.main:SPEC",

@@ -29,20 +29,35 @@ SECRET = "e2e-secret-0123456789-0123456789-0123456789"
 def system(postgres: PostgresFactory, redis_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """inventory, finance and reporting as separate processes sharing one Redis stream prefix."""
     prefix = f"erp:e2e:{uuid.uuid4().hex[:8]}:"
-    urls = {name: asyncio.run(postgres.fresh(registry.load(name)))
-            for name in ("inventory", "finance", "reporting")}
-    base = {"ERP_JWT_SECRET": SECRET, "ERP_EVENT_TRANSPORT": "redis", "ERP_REDIS_URL": redis_url,
-            "ERP_EVENT_STREAM_PREFIX": prefix, "ERP_DATA_DIR": str(tmp_path),
-            "ERP_SHUTDOWN_DELAY_SECONDS": "0", "ERP_DRAIN_TIMEOUT_SECONDS": "5"}
+    urls = {
+        name: asyncio.run(postgres.fresh(registry.load(name)))
+        for name in ("inventory", "finance", "reporting")
+    }
+    base = {
+        "ERP_JWT_SECRET": SECRET,
+        "ERP_EVENT_TRANSPORT": "redis",
+        "ERP_REDIS_URL": redis_url,
+        "ERP_EVENT_STREAM_PREFIX": prefix,
+        "ERP_DATA_DIR": str(tmp_path),
+        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
+        "ERP_DRAIN_TIMEOUT_SECONDS": "5",
+    }
     with ExitStack() as stack:
         procs: dict[str, ErpProcess] = {}
-        inventory = stack.enter_context(erp_process(
-            ["serve", "inventory"], {**base, "ERP_DATABASE_URL": urls["inventory"]}, tmp_path))
+        inventory = stack.enter_context(
+            erp_process(
+                ["serve", "inventory"], {**base, "ERP_DATABASE_URL": urls["inventory"]}, tmp_path
+            )
+        )
         procs["inventory"] = inventory
         for name in ("finance", "reporting"):
-            procs[name] = stack.enter_context(erp_process(
-                ["serve", name], {**base, "ERP_DATABASE_URL": urls[name],
-                                  "ERP_INVENTORY_URL": inventory.url}, tmp_path))
+            procs[name] = stack.enter_context(
+                erp_process(
+                    ["serve", name],
+                    {**base, "ERP_DATABASE_URL": urls[name], "ERP_INVENTORY_URL": inventory.url},
+                    tmp_path,
+                )
+            )
         for proc in procs.values():
             proc.wait_ready()
         yield {"procs": procs, "env": base, "urls": urls}
@@ -54,8 +69,9 @@ def system(postgres: PostgresFactory, redis_url: str, tmp_path: Path) -> Iterato
 @contextmanager
 def _client(proc: ErpProcess) -> Iterator[httpx.Client]:
     token = mint_token(SECRET, subject="e2e", roles=["admin"])
-    with httpx.Client(base_url=proc.url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=10) as client:
+    with httpx.Client(
+        base_url=proc.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ) as client:
         yield client
 
 
@@ -72,19 +88,43 @@ def _balance(finance: httpx.Client, account: str) -> Decimal:
 
 def test_stock_invoice_cogs_payment_and_verify(system: dict[str, Any]) -> None:
     procs = system["procs"]
-    with _client(procs["inventory"]) as inventory, _client(procs["finance"]) as finance, \
-            _client(procs["reporting"]) as reporting:
+    with (
+        _client(procs["inventory"]) as inventory,
+        _client(procs["finance"]) as finance,
+        _client(procs["reporting"]) as reporting,
+    ):
         _ok(inventory.post("/warehouses", json={"code": "MAIN", "name": "Main"}))
         _ok(inventory.post("/items", json={"sku": "LAMP", "name": "Lamp", "uom": "ea"}))
-        _ok(inventory.post("/movements", json={
-            "type": "receipt", "warehouse": "MAIN",
-            "lines": [{"sku": "LAMP", "quantity": "10", "unit_cost": "12.50"}]}))
+        _ok(
+            inventory.post(
+                "/movements",
+                json={
+                    "type": "receipt",
+                    "warehouse": "MAIN",
+                    "lines": [{"sku": "LAMP", "quantity": "10", "unit_cost": "12.50"}],
+                },
+            )
+        )
         # Finance posts the receipt from inventory's event: inventory 125.00 against GRNI.
         assert wait_until(lambda: _balance(finance, "1300") == Decimal("125.00"), 20)
 
-        invoice = _ok(finance.post("/invoices", json={
-            "customer": "ACME", "lines": [{"sku": "LAMP", "warehouse": "MAIN", "quantity": "4",
-                                           "unit_price": "30", "tax_rate": "10"}]}))
+        invoice = _ok(
+            finance.post(
+                "/invoices",
+                json={
+                    "customer": "ACME",
+                    "lines": [
+                        {
+                            "sku": "LAMP",
+                            "warehouse": "MAIN",
+                            "quantity": "4",
+                            "unit_price": "30",
+                            "tax_rate": "10",
+                        }
+                    ],
+                },
+            )
+        )
         issued = _ok(finance.post(f"/invoices/{invoice['id']}/issue", json={}), 200)
         assert issued["status"] == "issued" and Decimal(issued["total"]) == Decimal("132.00")
 
@@ -106,16 +146,26 @@ def test_stock_invoice_cogs_payment_and_verify(system: dict[str, Any]) -> None:
         # Reporting saw the same events: its valuation and inventory account agree.
         def reconciled() -> bool:
             body = reporting.get("/reports/reconciliation").json()
-            return body.get("status") == "reconciled" or body.get("totals", {}).get(
-                "status") == "reconciled"
+            return (
+                body.get("status") == "reconciled"
+                or body.get("totals", {}).get("status") == "reconciled"
+            )
 
         assert wait_until(reconciled, 20), reporting.get("/reports/reconciliation").text
 
     verify = subprocess.run(
         erp_command("finance", "verify"),
-        env={**os.environ, **system["env"], "ERP_DATABASE_URL": system["urls"]["finance"],
-             "ERP_INVENTORY_URL": procs["inventory"].url},
-        capture_output=True, text=True, timeout=60, check=False)
+        env={
+            **os.environ,
+            **system["env"],
+            "ERP_DATABASE_URL": system["urls"]["finance"],
+            "ERP_INVENTORY_URL": procs["inventory"].url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     for proc in procs.values():
         proc.terminate()

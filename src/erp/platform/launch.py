@@ -38,6 +38,9 @@ def serve_one(spec: ServiceSpec) -> None:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     warn_unknown_env()
     app = create_app(spec, settings)
+    if spec.serve is not None:
+        spec.serve(app, settings)
+        return
     readiness = app.state.readiness
 
     def begin_shutdown() -> None:

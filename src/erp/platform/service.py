@@ -30,3 +30,6 @@ class ServiceSpec:
     customize_app: Callable[[FastAPI], None] | None = None
     # topic -> handler; the event backbone delivers each topic's events to its handler.
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
+    # How `erp serve` runs the built app when the default uvicorn server is not enough
+    # (the gateway puts its proxy engine in front); must keep the shutdown contract.
+    serve: Callable[[FastAPI, ServiceSettings], None] | None = None

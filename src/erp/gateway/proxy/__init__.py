@@ -1,6 +1,7 @@
 """The gateway's proxy engine: asyncio + httptools, pooled upstreams, edge auth and rate limits."""
 
 from erp.gateway.proxy.config import (
+    EdgeHeadersConfig,
     JwtConfig,
     ProxyConfig,
     RateLimitConfig,
@@ -10,6 +11,7 @@ from erp.gateway.proxy.config import (
 from erp.gateway.proxy.gateway import GatewayProxy
 
 __all__ = [
+    "EdgeHeadersConfig",
     "GatewayProxy",
     "JwtConfig",
     "ProxyConfig",

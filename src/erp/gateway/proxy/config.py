@@ -32,6 +32,8 @@ class RateLimitConfig:
     ip_burst: int = 200
     redis_timeout: float = 0.25
     reconnect_interval: float = 1.0
+    # Tokens taken from Redis per round trip and spent locally (1: one round trip per request).
+    batch: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,15 @@ class UpstreamConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EdgeHeadersConfig:
+    """Security headers on every response; CORS for the listed origins (`*` for any)."""
+
+    cors_origins: tuple[str, ...] = ()
+    cors_max_age: int = 600
+    hsts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ProxyConfig:
     """Everything the proxy needs; `routes` are matched by longest prefix."""
 
@@ -69,6 +80,7 @@ class ProxyConfig:
     jwt: JwtConfig = field(default_factory=JwtConfig)
     rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
     upstream: UpstreamConfig = field(default_factory=UpstreamConfig)
+    edge: EdgeHeadersConfig = field(default_factory=EdgeHeadersConfig)
     max_body_bytes: int = MIB
     max_header_bytes: int = 16 * 1024
     header_timeout: float = 10.0
@@ -76,3 +88,5 @@ class ProxyConfig:
     keepalive_timeout: float = 30.0
     forwarded_proto: str = "http"
     metrics: bool = True
+    # False when the fallback upstream counts its own requests (the gateway's control app).
+    count_fallback: bool = True

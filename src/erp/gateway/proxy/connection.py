@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 # Request headers the proxy reads (all others are only copied).
 _READ = frozenset(
     {b"host", b"authorization", b"x-forwarded-for", b"x-request-id", b"traceparent",
-     b"connection", b"transfer-encoding", b"content-length"}
+     b"connection", b"transfer-encoding", b"content-length", b"origin",
+     b"access-control-request-method"}
 )  # fmt: skip
 
 
@@ -151,7 +152,8 @@ class ClientConnection(asyncio.Protocol):
     def _reject(self, status: int, slug: str, detail: str) -> None:
         """A request that cannot be parsed: answer once nothing else is in flight, then close."""
         if self.exchange is None:
-            self.write(problem_response(status, slug, detail, close=True))
+            lines = self.core.edge.all_lines
+            self.write(problem_response(status, slug, detail, close=True, extra_lines=lines))
         self.block_reading("error")
         if self.exchange is None:
             self.abort()
@@ -226,6 +228,8 @@ class ClientConnection(asyncio.Protocol):
             http10=http_version == "1.0",
             authorization=read.get(b"authorization"),
             started=self.last_rx,
+            origin=read.get(b"origin"),
+            preflight=method == b"OPTIONS" and b"access-control-request-method" in read,
         )
         self.parsing = ex
         if self.exchange is None:
@@ -286,5 +290,7 @@ class ClientConnection(asyncio.Protocol):
         if ex is not None and not ex.response_started:
             ex.respond(408, "request-timeout", detail)
         elif ex is None:
-            self.write(problem_response(408, "request-timeout", detail, close=True))
+            lines = self.core.edge.all_lines
+            self.write(problem_response(408, "request-timeout", detail, close=True,
+                                        extra_lines=lines))  # fmt: skip
         self.abort()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from erp.gateway.proxy.breaker import CircuitBreaker
 from erp.gateway.proxy.config import ProxyConfig
+from erp.gateway.proxy.edge import EdgeHeaders
 from erp.gateway.proxy.metrics import ProxyMetrics
 from erp.gateway.proxy.pool import UpstreamPool
 from erp.gateway.proxy.ratelimit import RateLimiter
@@ -22,10 +23,16 @@ if TYPE_CHECKING:
 class ProxyCore:
     """Everything a connection needs to handle requests, built once per proxy."""
 
-    def __init__(self, config: ProxyConfig, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        config: ProxyConfig,
+        loop: asyncio.AbstractEventLoop,
+        revoked: RevokedTokens | None = None,
+    ) -> None:
         self.config = config
         self.loop = loop
         self.proto = config.forwarded_proto.encode()
+        self.edge = EdgeHeaders(config.edge)
         self.routes = RouteTable(
             config.routes,
             config.fallback,
@@ -51,7 +58,9 @@ class ProxyCore:
             if self.metrics is not None:
                 self.metrics.upstream_state(upstream.name, 0)
         jc = config.jwt
-        self.revoked = RevokedTokens(
+        # A revocation list passed in is shared with (and kept fresh by) its owner.
+        self.owns_revoked = revoked is None
+        self.revoked = revoked or RevokedTokens(
             jc.revocation_redis_url, jc.revocation_key, jc.revocation_refresh_seconds
         )
         if jc.secret or jc.public_key:

@@ -26,11 +26,40 @@ class Exchange:
     """State of one request/response pair; driven by the client and upstream protocols."""
 
     __slots__ = (
-        "active", "answered", "attempts", "authorization", "body_bytes", "chunked", "client",
-        "close_after", "content_length", "core", "done", "head_parts", "http10", "keep_alive",
-        "method", "pending", "pending_bytes", "rate_lines", "request_done", "request_done_at",
-        "request_id", "response_started", "route", "sent", "sent_bytes", "started", "status",
-        "target", "too_large", "upstream",
+        "active",
+        "answered",
+        "attempts",
+        "authorization",
+        "body_bytes",
+        "chunked",
+        "client",
+        "close_after",
+        "content_length",
+        "core",
+        "done",
+        "head_parts",
+        "held",
+        "http10",
+        "keep_alive",
+        "method",
+        "origin",
+        "pending",
+        "pending_bytes",
+        "preflight",
+        "proxied",
+        "rate_lines",
+        "request_done",
+        "request_done_at",
+        "request_id",
+        "response_started",
+        "route",
+        "sent",
+        "sent_bytes",
+        "started",
+        "status",
+        "target",
+        "too_large",
+        "upstream",
     )  # fmt: skip
 
     def __init__(
@@ -49,6 +78,8 @@ class Exchange:
         http10: bool,
         authorization: bytes | None,
         started: float,
+        origin: bytes | None = None,
+        preflight: bool = False,
     ) -> None:
         self.core, self.client, self.route = core, client, route
         self.method, self.target = method, target
@@ -58,6 +89,7 @@ class Exchange:
         self.content_length = content_length
         self.authorization = authorization
         self.started = started
+        self.origin, self.preflight = origin, preflight
         self.pending: list[bytes] = []
         self.pending_bytes = 0
         self.sent: list[bytes] | None = []
@@ -71,6 +103,8 @@ class Exchange:
         self.rate_lines = b""
         self.status = 0
         self.response_started = False
+        self.held = b""  # a response head waiting for the first body bytes
+        self.proxied = False  # the answer came from the upstream
         self.close_after = False
         self.active = False
         self.answered = False  # answered by the proxy itself; the body is read and dropped
@@ -81,6 +115,10 @@ class Exchange:
         """Called when this exchange's turn on the connection comes."""
         self.active = True
         route, core = self.route, self.core
+        if self.preflight and self.origin is not None and core.edge.cors:
+            close = not self.keep_alive or core.closing
+            status, data = core.edge.preflight(self.origin, self.request_id, close)
+            return self._answer(status, data, close)
         if route is None:
             return self.respond(404, "not-found", "no route serves this path")
         if self.too_large or self.content_length > route.max_body_bytes:
@@ -212,9 +250,12 @@ class Exchange:
 
     def response_head(self, head: bytes, status: int, body: bytes) -> None:
         self.status = status
+        self.proxied = True
         self.response_started = True
         extra = b"x-request-id: " + self.request_id + b"\r\n" + self.rate_lines
-        head, framed = rewrite_response_head(head, extra)
+        if self.origin is not None:
+            extra += self.core.edge.cors_lines(self.origin)
+        head, framed = rewrite_response_head(head, extra, self.core.edge)
         close = not self.keep_alive or self.core.closing
         if not framed and status not in NO_BODY_STATUS and self.method != b"HEAD":
             close = True  # the body ends when the upstream closes; so must the client's
@@ -223,12 +264,26 @@ class Exchange:
         elif self.http10:
             head = head[:-2] + b"connection: keep-alive\r\n\r\n"
         self.close_after = close
-        self.client.write(head + body if body else head)
+        if body:
+            self.client.write(head + body)
+        elif status in NO_BODY_STATUS or self.method == b"HEAD":
+            self.client.write(head)
+        else:
+            # Servers such as uvicorn write the head and the body separately: send both in one
+            # write (one segment, one wake-up of the client) once the body starts.
+            self.held = head
 
     def response_body(self, data: bytes) -> None:
+        held = self.held
+        if held:
+            self.held = b""
+            data = held + data
         self.client.write(data)
 
     def response_complete(self, conn: UpstreamConnection, keep_alive: bool) -> None:
+        if self.held:
+            self.client.write(self.held)
+            self.held = b""
         self.upstream = None
         conn.pool.breaker.success(self.core.loop.time())
         conn.pool.release(conn, keep_alive and self.request_done)
@@ -292,11 +347,19 @@ class Exchange:
             self.client.abort()
             return self.finish(True)
         close = self.too_large or not self.keep_alive or self.core.closing
+        rid = self.request_id.decode("latin-1")
+        edge = self.core.edge
+        lines = edge.all_lines + edge.cors_lines(self.origin) if self.origin else edge.all_lines
+        data = problem_response(
+            status, slug, detail, request_id=rid, close=close, extra_headers=headers,
+            extra_lines=lines,
+        )  # fmt: skip
+        self._answer(status, data, close)
+
+    def _answer(self, status: int, data: bytes, close: bool) -> None:
         self.status = status
         self.response_started = True
-        rid = self.request_id.decode("latin-1")
-        self.client.write(problem_response(status, slug, detail, request_id=rid, close=close,
-                                           extra_headers=headers))  # fmt: skip
+        self.client.write(data)
         if close or self.request_done:
             self.finish(close)
         else:
@@ -307,7 +370,11 @@ class Exchange:
             return
         self.done = True
         metrics = self.core.metrics
-        if metrics is not None:
+        if metrics is not None and (
+            self.route is not self.core.routes.fallback
+            or not self.proxied
+            or self.core.config.count_fallback
+        ):
             label = self.route.label if self.route else "unmatched"
             metrics.record(label, self.method, self.status, self.core.loop.time() - self.started)
         self.client.exchange_done(self, close)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import random
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from erp.gateway.proxy.edge import EdgeHeaders
 
 # Never forwarded in either direction (RFC 9110 section 7.6.1, plus the legacy Proxy-* family).
 HOP_BY_HOP = frozenset(
@@ -77,8 +81,11 @@ def drop_named(lines: list[bytes], names: frozenset[bytes]) -> list[bytes]:
 _RESPONSE_HOP = re.compile(rb"\r\n(?:connection:|keep-alive:|proxy-|upgrade:|trailer:|te:)")
 
 
-def rewrite_response_head(head: bytes, extra: bytes) -> tuple[bytes, bool]:
-    """Strip hop-by-hop fields from an upstream response head and append `extra` lines.
+def rewrite_response_head(
+    head: bytes, extra: bytes, edge: EdgeHeaders | None = None
+) -> tuple[bytes, bool]:
+    """Strip hop-by-hop fields from an upstream response head and append `extra` lines, and
+    the edge's security headers that the upstream did not set itself.
 
     `head` ends with the blank line. Returns the new head and whether the response is
     framed (Content-Length or Transfer-Encoding), i.e. whether the client connection can
@@ -86,6 +93,8 @@ def rewrite_response_head(head: bytes, extra: bytes) -> tuple[bytes, bool]:
     """
     low = head.lower()
     framed = b"\r\ncontent-length:" in low or b"\r\ntransfer-encoding:" in low
+    if edge is not None:
+        extra += edge.missing_from(low)
     if b"\r\nx-request-id:" in low:
         # The service echoed the request id already; keep only the other extras.
         extra = b"".join(ln + b"\r\n" for ln in extra.split(b"\r\n") if ln and not

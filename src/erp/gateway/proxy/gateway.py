@@ -9,6 +9,7 @@ import socket
 from erp.gateway.proxy.config import ProxyConfig
 from erp.gateway.proxy.connection import ClientConnection
 from erp.gateway.proxy.core import ProxyCore
+from erp.gateway.proxy.revocation import RevokedTokens
 
 
 class GatewayProxy:
@@ -20,8 +21,9 @@ class GatewayProxy:
     >>> await proxy.shutdown(timeout=30)       # stop accepting, drain, close pools
     """
 
-    def __init__(self, config: ProxyConfig) -> None:
+    def __init__(self, config: ProxyConfig, *, revoked: RevokedTokens | None = None) -> None:
         self.config = config
+        self._revoked = revoked
         self.core: ProxyCore | None = None
         self._server: asyncio.AbstractServer | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -37,13 +39,14 @@ class GatewayProxy:
     ) -> None:
         """Connect to Redis (or fall back), then listen; returns once accepting."""
         loop = asyncio.get_running_loop()
-        core = ProxyCore(self.config, loop)
+        core = ProxyCore(self.config, loop, self._revoked)
         self.core = core
         if core.limiter is not None:
             await core.limiter.start()
-        with contextlib.suppress(OSError, Exception):
-            await asyncio.wait_for(core.revoked.refresh(), 2.0)
-        core.revoked.start()
+        if core.owns_revoked:
+            with contextlib.suppress(OSError, Exception):
+                await asyncio.wait_for(core.revoked.refresh(), 2.0)
+            core.revoked.start()
 
         def factory() -> ClientConnection:
             return ClientConnection(core)
@@ -96,7 +99,8 @@ class GatewayProxy:
                 await self._sweeper
         if core.limiter is not None:
             await core.limiter.stop()
-        await core.revoked.stop()
+        if core.owns_revoked:
+            await core.revoked.stop()
         for pool in core.pools.values():
             pool.close()
         self._server = None

@@ -27,6 +27,7 @@ def problem_response(
     request_id: str = "",
     close: bool = False,
     extra_headers: tuple[tuple[str, str], ...] = (),
+    extra_lines: bytes = b"",
 ) -> bytes:
     """A complete HTTP/1.1 response carrying a problem document."""
     body = problem_body(status, slug, detail)
@@ -40,4 +41,5 @@ def problem_response(
     lines.extend(f"{name}: {value}" for name, value in extra_headers)
     if close:
         lines.append("connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    return head + extra_lines + b"\r\n" + body

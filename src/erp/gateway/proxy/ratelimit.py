@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from erp.gateway.proxy.buckets import TOKEN_BUCKET_LUA, Decision, LocalBuckets
 from erp.gateway.proxy.config import RateLimitConfig
+from erp.gateway.proxy.leases import TAKE_BATCH_LUA, LeasedBuckets
 from erp.gateway.proxy.resp import RedisPipe
 
 log = logging.getLogger("erp.gateway.proxy")
@@ -19,7 +21,8 @@ DecisionCallback = Callable[[Decision], None]
 
 
 class RateLimiter:
-    """One EVALSHA per request, pipelined with every other request of the same loop turn."""
+    """One EVALSHA per request, pipelined with every other request of the same loop turn; or,
+    with `batch` > 1, one EVALSHA per `batch` requests of a bucket (see leases.py)."""
 
     def __init__(
         self, cfg: RateLimitConfig, on_fallback: Callable[[bool], None] | None = None
@@ -34,6 +37,12 @@ class RateLimiter:
         self._task: asyncio.Task[None] | None = None
         self._on_fallback = on_fallback
         self.fallback = False
+        self._batch_sha = hashlib.sha1(TAKE_BATCH_LUA).hexdigest().encode()
+        self._leased = (
+            LeasedBuckets(cfg.batch, self._fetch_batch, time.monotonic, self._local.take)
+            if cfg.batch > 1
+            else None
+        )
 
     async def start(self) -> None:
         """Connect to Redis (or start in fallback mode) and keep reconnecting in the background."""
@@ -49,6 +58,7 @@ class RateLimiter:
         try:
             pipe = await RedisPipe.connect(self.cfg.redis_url, self.cfg.redis_timeout)
             await asyncio.wait_for(pipe.call(b"SCRIPT", b"LOAD", TOKEN_BUCKET_LUA), 2.0)
+            await asyncio.wait_for(pipe.call(b"SCRIPT", b"LOAD", TAKE_BATCH_LUA), 2.0)
         except (OSError, TimeoutError, ConnectionError, ValueError):
             return
         self._pipe = pipe
@@ -86,6 +96,8 @@ class RateLimiter:
         pipe = self._pipe
         if pipe is None:
             return self._local.take(self._keys(user, ip))
+        if self._leased is not None:
+            return self._leased.take(self._keys(user, ip), done)
         ipkey = self._prefix + b"ip:" + ip.encode()
         if user is None:
             fut = pipe.call(b"EVALSHA", self._sha, b"1", ipkey, *self._ip)
@@ -104,6 +116,25 @@ class RateLimiter:
 
         fut.add_done_callback(resolved)
         return None
+
+    def _fetch_batch(
+        self, key: bytes, rate: float, burst: int, want: int, reply: Callable[[Any], None]
+    ) -> None:
+        pipe = self._pipe
+        if pipe is None:
+            return reply(None)
+        fut = pipe.call(b"EVALSHA", self._batch_sha, b"1", key, str(rate).encode(),
+                        str(burst).encode(), str(want).encode())  # fmt: skip
+
+        def resolved(f: asyncio.Future[Any]) -> None:
+            exc = f.exception()
+            if exc is None:
+                return reply(f.result())
+            if "NOSCRIPT" in str(exc):
+                pipe.call(b"SCRIPT", b"LOAD", TAKE_BATCH_LUA)
+            reply(None)
+
+        fut.add_done_callback(resolved)
 
     def tick(self, now: float) -> None:
         """Called periodically: a Redis that stops answering counts as down."""

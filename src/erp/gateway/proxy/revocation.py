@@ -30,6 +30,10 @@ class RevokedTokens:
         """Swap in a new revocation list (also usable without Redis)."""
         self._ids = frozenset(ids)
 
+    def add(self, jti: str) -> None:
+        """Revoke one more id at once (a logout in this process)."""
+        self._ids = self._ids | {jti}
+
     async def refresh(self) -> None:
         """Read the revoked ids from Redis once."""
         if self._url is None:

@@ -1,0 +1,92 @@
+"""The inventory table of the gateway benchmark: a PostgreSQL database with one item, the real
+`erp serve inventory`, nginx and `erp serve gateway` in front of it, all on the server core."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import jwt
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PG = os.environ.get("ERP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+SKU = "BENCH-1"
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(f"{PG}/postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _erp(*args: str) -> list[str]:
+    return [sys.executable, "-m", "erp", *args]
+
+
+@contextmanager
+def inventory_stack(
+    args: argparse.Namespace, secret: str, process: Callable[..., Any], free_port: Callable[[], int]
+) -> Iterator[tuple[str, str, str, str]]:
+    """(token, direct URL, nginx URL, gateway URL) of GET /items/{sku}."""
+    name = f"erp_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    now = int(time.time())
+    token = jwt.encode({"sub": "bench", "roles": ["admin"], "iat": now, "exp": now + 3600,
+                        "iss": "erp", "typ": "access"}, secret)  # fmt: skip
+    iport, nport, gport = free_port(), free_port(), free_port()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            env = {**os.environ, "ERP_JWT_SECRET": secret, "ERP_LOG_LEVEL": "WARNING",
+                   "ERP_DATA_DIR": tmp, "ERP_SHUTDOWN_DELAY_SECONDS": "0"}  # fmt: skip
+            inv_env = {**env, "ERP_DATABASE_URL": f"{PG}/{name}", "ERP_PORT": str(iport),
+                       "ERP_HOST": "127.0.0.1"}  # fmt: skip
+            subprocess.run(_erp("migrate", "inventory"), env=inv_env, check=True,
+                           capture_output=True)  # fmt: skip
+            gw_env = {**env, "ERP_PORT": str(gport), "ERP_HOST": "127.0.0.1",
+                      "ERP_INVENTORY_URL": f"http://127.0.0.1:{iport}",
+                      "ERP_REDIS_URL": args.redis_url, "ERP_ADMIN_PASSWORD": "bench-admin-pw",
+                      "ERP_RATE_LIMIT_USER_PER_SECOND": "1000000000",
+                      "ERP_RATE_LIMIT_IP_PER_SECOND": "1000000000"}  # fmt: skip
+            subprocess.run(_erp("migrate", "gateway"), env=gw_env, check=True,
+                           capture_output=True)  # fmt: skip
+            conf = (HERE / "nginx.conf.template").read_text()
+            Path(tmp, "nginx.conf").write_text(conf.format(tmp=tmp, backend_port=iport, port=nport))
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            cpu = args.server_cpu
+            stack.enter_context(process(_erp("serve", "inventory"), cpu, iport, env=inv_env))
+            _seed(iport, token)
+            stack.enter_context(process([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"], cpu, nport))
+            stack.enter_context(process(_erp("serve", "gateway"), cpu, gport, env=gw_env))
+            path = f"/items/{SKU}"
+            yield (token, f"http://127.0.0.1:{iport}{path}",
+                   f"http://127.0.0.1:{nport}/api/inventory{path}",
+                   f"http://127.0.0.1:{gport}/api/inventory{path}")  # fmt: skip
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _seed(port: int, token: str) -> None:
+    body = json.dumps({"sku": SKU, "name": "Bench item", "uom": "ea", "reorder_point": "0"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/items", data=body.encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 201

@@ -1,0 +1,180 @@
+"""Batched rate limiting: take several tokens from a Redis bucket per round trip, spend them here.
+
+A replica asks Redis for up to `n` tokens of a bucket at once (TAKE_BATCH_LUA) and admits the
+next requests of that bucket from the tokens it holds, with no round trip. Tokens are taken
+from the shared bucket *before* they are spent, so the replicas together never admit more than
+the bucket allows: there is no overshoot. The cost is the other way: a replica may hold up to
+`n - 1` tokens it has not spent yet; other replicas cannot use them, and they are dropped
+unused when the lease ends (LEASE_SECONDS after the grant). Per bucket and replica, a client
+may thus be refused up to `n - 1` requests early per lease period. `n` is ERP_RATE_LIMIT_BATCH,
+capped at an eighth of the bucket's burst, so small buckets stay exact (n = 1).
+
+One fetch per bucket is in flight at a time; requests arriving meanwhile wait for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from erp.gateway.proxy.buckets import Decision
+
+LEASE_SECONDS = 1.0
+
+# KEYS[1]: the bucket; ARGV: rate, burst, wanted tokens. Returns
+# {granted, limit, remaining, reset_seconds, retry_after_seconds}.
+TAKE_BATCH_LUA = b"""
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
+local v = redis.call('HMGET', KEYS[1], 'tk', 'ts')
+local tk = tonumber(v[1])
+local ts = tonumber(v[2])
+if tk == nil or ts == nil then tk = burst; ts = now end
+tk = math.min(burst, tk + math.max(0, now - ts) * rate)
+local grant = math.max(0, math.min(want, math.floor(tk)))
+tk = tk - grant
+redis.call('HSET', KEYS[1], 'tk', tostring(tk), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tk) / rate * 1000) + 1000)
+local retry = 0
+if grant == 0 then retry = math.ceil((1 - tk) / rate) end
+return {grant, burst, math.floor(tk), math.ceil((burst - tk) / rate), retry}
+"""
+
+Fetch = Callable[[bytes, float, int, int, Callable[[list[int] | None], None]], None]
+Bucket = tuple[bytes, float, int]  # key, rate, burst
+
+
+class _Request:
+    __slots__ = ("buckets", "done", "finished", "missing", "reserved")
+
+    def __init__(self, buckets: list[Bucket], done: Callable[[Decision], None]) -> None:
+        self.buckets = buckets
+        self.done = done
+        self.missing = 0
+        self.reserved: list[Lease] = []
+        self.finished = False
+
+
+class Lease:
+    """Tokens of one bucket held by this replica, and what Redis last said about the bucket."""
+
+    __slots__ = ("burst", "expires", "fetching", "rate", "remaining", "tokens", "waiters")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = 0
+        self.expires = 0.0
+        self.remaining = 0
+        self.fetching = False
+        self.waiters: list[_Request] = []
+
+
+class LeasedBuckets:
+    """Admit requests from locally held tokens; `fetch` asks Redis for more (callback style)."""
+
+    def __init__(
+        self,
+        batch: int,
+        fetch: Fetch,
+        clock: Callable[[], float],
+        fallback: Callable[[list[Bucket]], Decision],
+    ) -> None:
+        self.batch = batch
+        self._fetch = fetch
+        self._fallback = fallback
+        self._clock = clock
+        self._leases: dict[bytes, Lease] = {}
+
+    def _lease(self, key: bytes, rate: float, burst: int, now: float) -> Lease:
+        lease = self._leases.get(key)
+        if lease is None:
+            if len(self._leases) >= 100_000:
+                self._drop_idle(now)
+            lease = self._leases[key] = Lease(rate, burst)
+        elif lease.expires <= now and not lease.fetching:
+            lease.tokens = 0  # an ended lease: its unspent tokens are given up
+        return lease
+
+    def _drop_idle(self, now: float) -> None:
+        for key in [k for k, v in self._leases.items() if v.expires <= now and not v.fetching]:
+            del self._leases[key]
+
+    def take(self, buckets: list[Bucket], done: Callable[[Decision], None]) -> Decision | None:
+        """A decision now, or None and `done(decision)` later (the local fallback's decision
+        when Redis fails)."""
+        now = self._clock()
+        leases = [self._lease(key, rate, burst, now) for key, rate, burst in buckets]
+        if all(lease.tokens >= 1 for lease in leases):
+            for lease in leases:
+                lease.tokens -= 1
+            return self._allowed(leases)
+        req = _Request(buckets, done)
+        for (key, _, _), lease in zip(buckets, leases, strict=True):
+            if lease.tokens >= 1:
+                lease.tokens -= 1
+                req.reserved.append(lease)
+            else:
+                req.missing += 1
+                lease.waiters.append(req)
+                if not lease.fetching:
+                    self._refill(key, lease)
+        return None
+
+    def _refill(self, key: bytes, lease: Lease) -> None:
+        lease.fetching = True
+        want = max(len(lease.waiters), min(self.batch, max(1, lease.burst // 8)))
+
+        def reply(answer: list[int] | None) -> None:
+            lease.fetching = False
+            self._granted(key, lease, answer)
+
+        self._fetch(key, lease.rate, lease.burst, want, reply)
+
+    def _granted(self, key: bytes, lease: Lease, answer: list[int] | None) -> None:
+        waiters, lease.waiters = lease.waiters, []
+        if answer is None:  # Redis failed: every waiter is decided elsewhere
+            for req in waiters:
+                self._finish(req, None)
+            return
+        granted, limit, remaining, reset, retry = (int(x) for x in answer)
+        lease.tokens += granted
+        lease.remaining = remaining
+        lease.expires = self._clock() + LEASE_SECONDS
+        for i, req in enumerate(waiters):
+            if req.finished:
+                continue
+            if lease.tokens >= 1:
+                lease.tokens -= 1
+                req.reserved.append(lease)
+                req.missing -= 1
+                if req.missing == 0:
+                    self._finish(req, self._allowed(req.reserved))
+            elif granted == 0:
+                self._finish(req, Decision(False, limit, 0, reset, max(retry, 1)))
+            else:  # more waiters than tokens granted: ask again for the rest
+                lease.waiters = [w for w in waiters[i:] if not w.finished]
+                self._refill(key, lease)
+                return
+
+    def _finish(self, req: _Request, decision: Decision | None) -> None:
+        if req.finished:
+            return
+        req.finished = True
+        if decision is None or not decision.allowed:
+            for lease in req.reserved:  # not spent: back to the lease
+                lease.tokens += 1
+            req.reserved = []
+        req.done(decision if decision is not None else self._fallback(req.buckets))
+
+    @staticmethod
+    def _allowed(leases: list[Lease]) -> Decision:
+        worst = min(leases, key=lambda lease: lease.remaining + lease.tokens)
+        left = worst.remaining + worst.tokens
+        reset = math.ceil((worst.burst - left) / worst.rate) if left < worst.burst else 0
+        return Decision(True, worst.burst, left, reset, 0)
+
+    def __len__(self) -> int:
+        return len(self._leases)

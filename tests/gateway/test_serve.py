@@ -1,0 +1,40 @@
+"""`erp serve gateway` keeps the platform's shutdown contract."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.gateway.conftest import start_gateway
+from tests.support.processes import status_of, wait_until
+
+
+def test_sigterm_turns_readyz_503_keeps_serving_then_exits_0(tmp_path: Path) -> None:
+    cm, _ = start_gateway(
+        tmp_path, upstream="http://127.0.0.1:9", redis_url=None, ERP_SHUTDOWN_DELAY_SECONDS="2"
+    )
+    with cm as gateway:
+        gateway.wait_ready()
+        gateway.terminate()
+        assert wait_until(lambda: status_of(gateway.url + "/readyz") == 503, 1.0)
+        assert httpx.get(gateway.url + "/healthz").status_code == 200  # still serving
+        started = time.monotonic()
+        assert gateway.proc.wait(timeout=15) == 0, gateway.log.read_text()[-2000:]
+        assert time.monotonic() - started < 10
+
+
+def test_bootstrap_admin_gets_a_generated_password_printed_once(tmp_path: Path) -> None:
+    cm, _ = start_gateway(
+        tmp_path, upstream="http://127.0.0.1:9", redis_url=None, ERP_ADMIN_PASSWORD=""
+    )
+    with cm as gateway:
+        gateway.wait_ready()
+        log = gateway.log.read_text()
+        line = next(ln for ln in log.splitlines() if "created user 'admin' with password" in ln)
+        password = line.split("with password ", 1)[1].split(" ", 1)[0]
+        r = httpx.post(
+            gateway.url + "/auth/token", data={"username": "admin", "password": password}
+        )
+        assert r.status_code == 200, r.text
