@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.gateway.conftest import start_gateway
 from tests.support.processes import status_of, wait_until
@@ -38,3 +39,20 @@ def test_bootstrap_admin_gets_a_generated_password_printed_once(tmp_path: Path) 
             gateway.url + "/auth/token", data={"username": "admin", "password": password}
         )
         assert r.status_code == 200, r.text
+
+
+def test_socket_directory_fits_unix_path_limit_under_a_long_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from erp.gateway.serve import _MAX_SOCKET_PATH, _socket_dir
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    workdir = _socket_dir()
+    try:
+        assert len(str(workdir / "reporting.sock")) <= _MAX_SOCKET_PATH
+    finally:
+        workdir.rmdir()

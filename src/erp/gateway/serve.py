@@ -82,6 +82,25 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
     )
 
 
+# A unix socket path must fit in sockaddr_un (108 bytes with the terminating NUL).
+_MAX_SOCKET_PATH = 107
+_LONGEST_SOCKET_NAME = len("/reporting.sock")
+
+
+def _socket_dir() -> Path:
+    """A private directory for the in-process sockets: under TMPDIR (the pod's /tmp emptyDir)
+    when the paths fit, else under /tmp, else a clear error."""
+    for parent in (None, "/tmp"):
+        workdir = Path(tempfile.mkdtemp(prefix="erp-gw-", dir=parent))
+        if len(str(workdir)) + _LONGEST_SOCKET_NAME <= _MAX_SOCKET_PATH:
+            return workdir
+        workdir.rmdir()
+    raise RuntimeError(
+        f"TMPDIR {tempfile.gettempdir()!r} is too long for unix socket paths "
+        f"(at most {_MAX_SOCKET_PATH - _LONGEST_SOCKET_NAME} characters)"
+    )
+
+
 def _uvicorn(app: FastAPI, path: Path, settings: ServiceSettings) -> _InLoopServer:
     config = uvicorn.Config(
         app,
@@ -119,7 +138,7 @@ async def run_gateway(
 ) -> None:
     """Serve until SIGTERM/SIGINT, then shut down as the platform's contract says."""
     loop = asyncio.get_running_loop()
-    workdir = Path(tempfile.mkdtemp(prefix="erp-gateway-"))
+    workdir = _socket_dir()
     servers: list[tuple[str, _InLoopServer, asyncio.Task[None]]] = []
     proxy: GatewayProxy | None = None
     try:
