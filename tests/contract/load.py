@@ -31,7 +31,8 @@ class Load:
             while not self._stop.is_set():
                 try:
                     status = client.get(self.url).status_code
-                    error = None if status < 500 else f"HTTP {status}"
+                    # Served means 200: a 429 or 503 is a request the release failed to serve.
+                    error = None if status == 200 else f"HTTP {status}"
                 except httpx.HTTPError as exc:
                     status, error = 0, f"{type(exc).__name__}: {exc}"
                 with self._lock:

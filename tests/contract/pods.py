@@ -51,7 +51,7 @@ class Addresses:
         if "://" not in value:
             return value
         parts = urllib.parse.urlsplit(value)
-        if not parts.hostname:
+        if not parts.hostname or parts.hostname == "127.0.0.1":  # already mapped
             return value
         target = self.resolve(parts.hostname)
         if target is None:  # an external host named in values: this machine's server stands in

@@ -139,8 +139,8 @@ def test_workloads_start_probe_and_stop_as_rendered(profile: str, tmp_path: Path
             REPORT.ready(profile, pod.name, startup, ready)
 
         with concurrent.futures.ThreadPoolExecutor(len(pods)) as pool:
-            results = dict(zip(pods, pool.map(_terminate_with_in_flight, pods), strict=True))
-        for pod, result in results.items():
+            results = list(zip(pods, pool.map(_terminate_with_in_flight, pods), strict=True))
+        for pod, result in results:
             assert result["exit_code"] == 0, f"{pod.name}: {result}\n{pod.tail()}"
             assert result["seconds"] < result["grace"], f"{pod.name}: {result}"
             if "in_flight_status" in result:

@@ -24,6 +24,14 @@ from tests.contract.rollout import Endpoints, RollingUpdate, start_ready
 from tests.contract.secrets import complete
 
 MIN_REQUESTS = 5000
+# The load comes from one user and one address: lift the gateway's per-user and per-IP limits
+# through the chart's per-service env values, as an operator would for a load test.
+UNLIMITED = (
+    "--set",
+    "services.gateway.env.ERP_RATE_LIMIT_USER_PER_SECOND=1000000",
+    "--set",
+    "services.gateway.env.ERP_RATE_LIMIT_IP_PER_SECOND=1000000",
+)
 
 
 def _deployments(r: Render, service: str) -> list[dict[str, Any]]:
@@ -55,8 +63,7 @@ def _migrate(cluster: LocalCluster, *services: str) -> None:
 
 def _pod(cluster: LocalCluster, workload: dict[str, Any], index: int) -> Pod:
     pod = build_pod(cluster.render, workload, cluster.workdir, index=index)
-    pod.resolve(cluster.addresses)
-    cluster.prepare_databases([pod])
+    cluster.prepare_databases([pod])  # resolves the pod's env to local addresses
     cluster.pods.append(pod)
     return pod
 
@@ -91,7 +98,7 @@ def _gateway(cluster: LocalCluster) -> Pod:
 
 
 def test_rolling_update_of_inventory_under_load(tmp_path: Path) -> None:
-    r = complete(render("default"))
+    r = complete(render("default", *UNLIMITED))
     with _cluster(r, tmp_path) as cluster:
         inventory = _deployments(r, "inventory")[0]
         balancer = _behind_balancer(cluster, _service_for(r, inventory))
@@ -119,7 +126,7 @@ def test_rolling_update_of_inventory_under_load(tmp_path: Path) -> None:
             load.stop()
             endpoints.stop()
         assert load.sent >= MIN_REQUESTS
-        assert load.failures == [], load.failures[:5]
+        assert load.failures == [], (load.statuses, load.failures[:5])
         assert set(rollout.exit_codes.values()) == {0}, rollout.exit_codes
         assert all(p.running() for p in new) and len(new) == rollout.replicas
         REPORT.rehearsal(
@@ -144,8 +151,8 @@ def _slot_selector(r: Render, service: str) -> tuple[dict[str, str], dict[str, s
 
 def test_blue_green_switch_under_load(tmp_path: Path) -> None:
     flag = "services.inventory.blueGreen.activeSlot"
-    before = complete(render("blue-green", "--set", f"{flag}=blue"))
-    after = complete(render("blue-green", "--set", f"{flag}=green"))
+    before = complete(render("blue-green", "--set", f"{flag}=blue", *UNLIMITED))
+    after = complete(render("blue-green", "--set", f"{flag}=green", *UNLIMITED))
     active_before, preview_before = _slot_selector(before, "inventory")
     active_after, preview_after = _slot_selector(after, "inventory")
     assert active_before == preview_after and preview_before == active_after
@@ -217,7 +224,7 @@ def _served(pod: Pod) -> int:
 
 
 def test_canary_gets_its_rendered_weight_under_load(tmp_path: Path) -> None:
-    r = complete(render("canary-nginx"))
+    r = complete(render("canary-nginx", *UNLIMITED))
     canary_ingress = next(
         i
         for i in r.kind("Ingress")
@@ -241,9 +248,7 @@ def test_canary_gets_its_rendered_weight_under_load(tmp_path: Path) -> None:
         pods: list[Pod] = []
         for deployment in gateways:
             for i in range(int(deployment["spec"].get("replicas", 1))):
-                pod = _pod(cluster, deployment, i)
-                pod.resolve(cluster.addresses)
-                pods.append(pod)
+                pods.append(_pod(cluster, deployment, i))
         threads = [threading.Thread(target=start_ready, args=(p,)) for p in pods]
         for t in threads:
             t.start()
