@@ -67,3 +67,35 @@ def test_a_good_token_passes_to_the_service(client: httpx.Client) -> None:
     r = client.get("/api/inventory/items", headers=bearer(token("viewer")))
     assert r.status_code == 200
     assert r.json() == {"items": r.json()["items"], "next_cursor": r.json()["next_cursor"]}
+
+
+def test_early_answer_before_the_body_keeps_the_connection_usable(stack: Stack) -> None:
+    """An upstream that answers a request before its body has arrived (here: a GET with a
+    body) must not cost the next request on the same client connection."""
+    import socket
+    import time
+
+    viewer = bearer(token("viewer"))["Authorization"]
+    sock = socket.create_connection(("127.0.0.1", stack.gateway.port))
+    sock.settimeout(10)
+    reader = sock.makefile("rb")
+    try:
+        for i in range(10):
+            method = "GET" if i % 2 == 0 else "PATCH"
+            sock.sendall(
+                f"{method} /api/gateway/users/1 HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: {viewer}\r\nContent-Type: application/json\r\n"
+                "Content-Length: 2\r\n\r\n".encode()
+            )
+            time.sleep(0.005)  # the head travels first, as clients often send it
+            sock.sendall(b"{}")
+            status = reader.readline()
+            assert status.startswith(b"HTTP/1.1 403"), (i, method, status)
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+                assert not line.lower().startswith(b"connection: close"), (i, line)
+            reader.read(length)
+    finally:
+        sock.close()

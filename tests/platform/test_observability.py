@@ -14,7 +14,9 @@ from tests.support.databases import SqliteFactory
 async def test_readyz_reports_each_check(inventory: ServiceClient) -> None:
     response = await inventory.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"shutdown": "ok", "database": "ok", "migrations": "ok"}
+    assert response.json()["checks"] == {
+        "shutdown": "ok", "database": "ok", "migrations": "ok", "events": "ok"
+    }
 
 
 async def test_readyz_is_503_naming_the_failing_check(tmp_path: Path) -> None:

@@ -34,9 +34,7 @@ class GatewaySettings(ServiceSettings):
     rate_limit_ip_per_second: float = Field(100.0, gt=0)
     rate_limit_batch: int = Field(16, ge=1, le=1000)
     login_max_failures: int = Field(5, ge=1, le=100)
-    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_private_key: SecretStr | None = None
-    jwt_public_key: str | None = None
     upstream_timeout_seconds: float = Field(30.0, gt=0, le=600)
     client_timeout_seconds: float = Field(10.0, gt=0, le=300)
     forwarded_proto: Literal["http", "https"] = "http"

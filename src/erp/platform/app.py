@@ -35,7 +35,9 @@ def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
         settings=settings,
         db=db,
         readiness=Readiness(),
-        token_verifier=TokenVerifier(secret),
+        token_verifier=TokenVerifier(
+            secret, algorithm=settings.jwt_algorithm, public_key=settings.jwt_public_key
+        ),
         jwt_secret=secret,
         metadata=spec.migrations.metadata,
     )

@@ -58,8 +58,16 @@ class TokenVerifier:
     """Verifies access tokens; a verified token is cached by hash until it expires, because
     decoding costs far more than the request it guards."""
 
-    def __init__(self, secret: str) -> None:
-        self._secret = secret
+    def __init__(
+        self, secret: str, *, algorithm: str = ALGORITHM, public_key: str | None = None
+    ) -> None:
+        # One algorithm only: a token naming another (e.g. HS256 signed with the public key)
+        # is refused.
+        self._algorithm = algorithm
+        key = public_key if algorithm == "RS256" else secret
+        if not key:
+            raise ValueError(f"no verification key for {algorithm}")
+        self._secret: str = key
         self._cache: dict[bytes, Principal] = {}
 
     def verify(self, token: str) -> Principal:
@@ -74,7 +82,7 @@ class TokenVerifier:
             claims = jwt.decode(
                 token,
                 self._secret,
-                algorithms=[ALGORITHM],
+                algorithms=[self._algorithm],
                 issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "iss"]},
             )

@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     redis_url: str | None = None
     event_transport: Literal["inprocess", "redis", "dapr"] = "inprocess"
     jwt_secret: SecretStr | None = None
+    # RS256: the gateway signs with its private key; every service verifies with the public key.
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_public_key: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     shutdown_delay_seconds: float = Field(5.0, ge=0, le=300)
@@ -98,7 +101,9 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> ServiceSettings:
-        if self.environment == "production":
+        if self.jwt_algorithm == "RS256" and not self.jwt_public_key:
+            raise ValueError("ERP_JWT_PUBLIC_KEY must be set when ERP_JWT_ALGORITHM=RS256")
+        if self.environment == "production" and self.jwt_algorithm == "HS256":
             secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
             if len(secret) < _WEAK_SECRET_MIN_LENGTH:
                 raise ValueError(

@@ -287,7 +287,13 @@ class Exchange:
         self.upstream = None
         conn.pool.breaker.success(self.core.loop.time())
         conn.pool.release(conn, keep_alive and self.request_done)
-        self.finish(self.close_after or not self.request_done)
+        if self.request_done or self.close_after:
+            self.finish(self.close_after)
+        else:
+            # Answered before the request body ended, and the answer did not say `close`:
+            # read and drop the rest of the body, then serve the next request on this
+            # connection (closing here would lose a request the client already sent).
+            self.answered = True
 
     def upstream_failed(
         self, conn: UpstreamConnection, reason: str, *, broken: bool = False, timeout: bool = False
