@@ -15,7 +15,10 @@ async def test_readyz_reports_each_check(inventory: ServiceClient) -> None:
     response = await inventory.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"] == {
-        "shutdown": "ok", "database": "ok", "migrations": "ok", "events": "ok"
+        "shutdown": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "events": "ok",
     }
 
 
