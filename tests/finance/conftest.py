@@ -106,6 +106,9 @@ async def _start(spec: ServiceSpec, url: str, data_dir: Path, **settings: object
         spec.settings_cls, database_url=url, jwt_secret=SECRET, data_dir=data_dir, **settings
     )
     app = create_app(spec, config)
+    # `pump` hands events between the services of a test; no relay delivers in the
+    # background, so every step sees a settled state.
+    app.state.runtime.extras["events"].relay = None
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=f"http://{spec.name}")
     return Service(spec, app, client)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from erp.platform.auth import mint_token
 from erp.platform.db import Database
@@ -41,6 +41,7 @@ class Service:
     spec: ServiceSpec
     app: FastAPI
     client: httpx.AsyncClient
+    pumped: set[str] = field(default_factory=set)  # outbox events `pump` has handed on
 
     @property
     def db(self) -> Database:
@@ -89,36 +90,31 @@ def problem(response: httpx.Response, status: int, *words: str) -> dict[str, Any
 
 
 async def pump(*services: Service) -> int:
-    """Deliver every unpublished outbox event of each service to the inboxes of the others that
-    subscribe to it, until no service has anything left. Returns the number of deliveries."""
+    """Deliver every outbox event of each service to the inboxes of the others that subscribe
+    to it, until nothing new is left. Returns the number of deliveries.
+
+    Events are tracked by id, not by `published_at`: a publisher running as its own process
+    has a relay that marks rows published without any of these services having seen them."""
     delivered = 0
     while True:
         moved = 0
         for source in services:
             outbox = source.spec.migrations.metadata.tables["outbox"]
-            async with source.db.transaction() as conn:
+            async with source.db.read() as conn:
                 rows = (
                     await conn.execute(
-                        select(outbox.c.id, outbox.c.payload)
-                        .where(outbox.c.published_at.is_(None))
-                        .order_by(outbox.c.id)
+                        select(outbox.c.event_id, outbox.c.payload).order_by(outbox.c.id)
                     )
                 ).all()
-                if rows:
-                    from datetime import UTC, datetime
-
-                    await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.id.in_([r.id for r in rows]))
-                        .values(published_at=datetime.now(UTC))
-                    )
             for row in rows:
+                if row.event_id in source.pumped:
+                    continue
+                source.pumped.add(row.event_id)
                 event = Event.from_json(row.payload)
                 moved += 1
                 for target in services:
                     if target is not source and event.type in target.spec.subscriptions:
-                        # Through the service's inbox: the relay of the running app may deliver
-                        # the same event too, and the inbox makes that harmless.
+                        # Through the service's inbox, so a second delivery has no effect.
                         inbox = target.app.state.runtime.extras["events"].inbox
                         failures = await inbox.deliver([event])
                         assert failures[event.id] is None, failures[event.id]

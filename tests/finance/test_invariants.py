@@ -69,9 +69,6 @@ class Books(RuleBasedStateMachine):
             for spec in (FINANCE, INVENTORY):
                 url = urls[spec.name]
                 service = await _start(spec, url, self.root)
-                # `pump` is the only transport here, so every rule sees a settled state and
-                # Hypothesis replays are deterministic (no relay delivering in the background).
-                service.app.state.runtime.extras["events"].relay = None
                 await self.stack.enter_async_context(
                     service.app.router.lifespan_context(service.app)
                 )
