@@ -81,5 +81,11 @@ def test_make_run_answers_within_15_seconds_and_keeps_data(tmp_path: Path) -> No
         assert wait_until(lambda: status_of(url + "/healthz") == 200, 15), log.read_text()
         kept = httpx.get(url + "/api/inventory/warehouses/KEEP", headers=headers)
         assert kept.status_code == 200, "data survives a restart"
+        # As behind the Ingress: the dashboard's sign-in page is open, its figures are not.
+        page = httpx.get(url + "/dashboard")
+        assert page.status_code == 200 and "<form" in page.text
+        assert httpx.get(url + "/reports/trial-balance").status_code == 401
+        report = httpx.get(url + "/reports/trial-balance", headers=headers)
+        assert report.status_code == 200, report.text
     finally:
         _stop(proc)

@@ -51,12 +51,27 @@ class _InLoopServer(uvicorn.Server):
         yield
 
 
+# The paths the Ingress sends straight to reporting, which verifies tokens itself and serves
+# the dashboard's sign-in page; the gateway routes them the same way so `erp up` matches.
+REPORTING_PATHS = ("/dashboard", "/reports")
+
+
+def _routes(upstreams: dict[str, str]) -> tuple[RouteConfig, ...]:
+    routes = [RouteConfig(f"/api/{name}/", url) for name, url in upstreams.items()]
+    if "reporting" in upstreams:
+        routes += [
+            RouteConfig(path, upstreams["reporting"], requires_auth=False, strip_prefix=False)
+            for path in REPORTING_PATHS
+        ]
+    return tuple(routes)
+
+
 def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback: str,
                  jwt_secret: str) -> ProxyConfig:  # fmt: skip
     """The proxy engine's configuration from the gateway's settings."""
     rs256 = settings.jwt_algorithm == "RS256"
     return ProxyConfig(
-        routes=tuple(RouteConfig(f"/api/{name}/", url) for name, url in upstreams.items()),
+        routes=_routes(upstreams),
         fallback=fallback,
         jwt=JwtConfig(
             secret=None if rs256 else jwt_secret,
