@@ -44,6 +44,8 @@ class ProxyCore:
         self.metrics = ProxyMetrics(defer=loop.call_soon) if config.metrics else None
         up = config.upstream
         self.pools: dict[str, UpstreamPool] = {}
+        # The Host header sent to each upstream, encoded once.
+        self.authorities = {u.name: u.authority.encode() for u in self.routes.upstreams()}
         for upstream in self.routes.upstreams():
             breaker = CircuitBreaker(
                 failures=up.breaker_failures,
