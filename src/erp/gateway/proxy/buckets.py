@@ -47,7 +47,7 @@ return {allowed, limit, math.floor(worst), reset, retry}
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     """The answer for one request, ready to become response headers."""
 

@@ -52,6 +52,7 @@ class ClientConnection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.ip = ""
+        self.ip_bytes = b""
         self.exchange: Exchange | None = None  # being answered
         self.parsing: Exchange | None = None  # whose body is arriving
         self.queue: deque[Exchange] = deque()
@@ -74,6 +75,7 @@ class ClientConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         peer = transport.get_extra_info("peername")
         self.ip = peer[0] if isinstance(peer, tuple) else "unix"
+        self.ip_bytes = self.ip.encode()
         self.last_rx = self.head_started = self.loop.time()
         self.core.connections.add(self)
 
@@ -194,11 +196,11 @@ class ClientConnection(asyncio.Protocol):
         conn_header = read.get(b"connection")
         if conn_header is not None and (tokens := connection_tokens(conn_header)):
             lines = drop_named(lines, tokens)
-        ip = self.ip.encode()
+        ip = self.ip_bytes
         xff = read.get(b"x-forwarded-for")
         rid = request_id_or_new(read.get(b"x-request-id"))
         method = parser.get_method()
-        authority = route.upstream.authority.encode() if route is not None else b""
+        authority = core.authorities[route.upstream.name] if route is not None else b""
         head = [
             b"%b %b HTTP/1.1\r\nhost: %b\r\n" % (method, target, authority),
             *lines,

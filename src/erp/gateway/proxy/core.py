@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from erp.gateway.proxy.breaker import CircuitBreaker
 from erp.gateway.proxy.config import ProxyConfig
 from erp.gateway.proxy.edge import EdgeHeaders
+from erp.gateway.proxy.forwarding import ResponseHeads
 from erp.gateway.proxy.metrics import ProxyMetrics
 from erp.gateway.proxy.pool import UpstreamPool
 from erp.gateway.proxy.ratelimit import RateLimiter
@@ -33,15 +34,18 @@ class ProxyCore:
         self.loop = loop
         self.proto = config.forwarded_proto.encode()
         self.edge = EdgeHeaders(config.edge)
+        self.response_heads = ResponseHeads(self.edge)
         self.routes = RouteTable(
             config.routes,
             config.fallback,
             max_body_bytes=config.max_body_bytes,
             response_timeout=config.upstream.response_timeout,
         )
-        self.metrics = ProxyMetrics() if config.metrics else None
+        self.metrics = ProxyMetrics(defer=loop.call_soon) if config.metrics else None
         up = config.upstream
         self.pools: dict[str, UpstreamPool] = {}
+        # The Host header sent to each upstream, encoded once.
+        self.authorities = {u.name: u.authority.encode() for u in self.routes.upstreams()}
         for upstream in self.routes.upstreams():
             breaker = CircuitBreaker(
                 failures=up.breaker_failures,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from erp.gateway.proxy.buckets import Decision
-from erp.gateway.proxy.forwarding import rewrite_response_head
 from erp.gateway.proxy.pool import PoolExhaustedError
 from erp.gateway.proxy.problems import problem_response
 from erp.gateway.proxy.routing import Route
@@ -252,26 +251,30 @@ class Exchange:
         self.status = status
         self.proxied = True
         self.response_started = True
-        extra = b"x-request-id: " + self.request_id + b"\r\n" + self.rate_lines
-        if self.origin is not None:
-            extra += self.core.edge.cors_lines(self.origin)
-        head, framed = rewrite_response_head(head, extra, self.core.edge)
-        close = not self.keep_alive or self.core.closing
+        core = self.core
+        kept, edge_lines, framed, has_rid = core.response_heads.get(head)
+        close = not self.keep_alive or core.closing
         if not framed and status not in NO_BODY_STATUS and self.method != b"HEAD":
             close = True  # the body ends when the upstream closes; so must the client's
-        if close:
-            head = head[:-2] + b"connection: close\r\n\r\n"
-        elif self.http10:
-            head = head[:-2] + b"connection: keep-alive\r\n\r\n"
         self.close_after = close
+        rid = b"" if has_rid else b"x-request-id: " + self.request_id + b"\r\n"
+        cors = core.edge.cors_lines(self.origin) if self.origin is not None else b""
+        if close:
+            end = b"connection: close\r\n\r\n"
+        elif self.http10:
+            end = b"connection: keep-alive\r\n\r\n"
+        else:
+            end = b"\r\n"
+        parts = [kept, rid, self.rate_lines, cors, edge_lines, end]
         if body:
-            self.client.write(head + body)
+            parts.append(body)
+            self.client.write(b"".join(parts))
         elif status in NO_BODY_STATUS or self.method == b"HEAD":
-            self.client.write(head)
+            self.client.write(b"".join(parts))
         else:
             # Servers such as uvicorn write the head and the body separately: send both in one
             # write (one segment, one wake-up of the client) once the body starts.
-            self.held = head
+            self.held = b"".join(parts)
 
     def response_body(self, data: bytes) -> None:
         held = self.held

@@ -91,14 +91,26 @@ def rewrite_response_head(
     framed (Content-Length or Transfer-Encoding), i.e. whether the client connection can
     stay open after it.
     """
-    low = head.lower()
-    framed = b"\r\ncontent-length:" in low or b"\r\ntransfer-encoding:" in low
-    if edge is not None:
-        extra += edge.missing_from(low)
-    if b"\r\nx-request-id:" in low:
+    kept, edge_lines, framed, has_rid = parse_response_head(head, edge)
+    if has_rid:
         # The service echoed the request id already; keep only the other extras.
         extra = b"".join(ln + b"\r\n" for ln in extra.split(b"\r\n") if ln and not
                          ln.lower().startswith(b"x-request-id:"))  # fmt: skip
+    return kept + extra + edge_lines + b"\r\n", framed
+
+
+def parse_response_head(
+    head: bytes, edge: EdgeHeaders | None = None
+) -> tuple[bytes, bytes, bool, bool]:
+    """The part of an upstream response head that depends on the head alone.
+
+    Returns the head without hop-by-hop fields and without its blank line, the edge's security
+    header lines it lacks, whether it is framed, and whether it carries an X-Request-Id.
+    """
+    low = head.lower()
+    framed = b"\r\ncontent-length:" in low or b"\r\ntransfer-encoding:" in low
+    edge_lines = edge.missing_from(low) if edge is not None else b""
+    has_rid = b"\r\nx-request-id:" in low
     if _RESPONSE_HOP.search(low) is not None:
         lines = head[:-4].split(b"\r\n")
         hop = set(HOP_BY_HOP)
@@ -115,4 +127,27 @@ def rewrite_response_head(
                 continue
             kept.append(ln)
         head = b"\r\n".join(kept) + b"\r\n\r\n"
-    return head[:-2] + extra + b"\r\n", framed
+    return head[:-2], edge_lines, framed, has_rid
+
+
+class ResponseHeads:
+    """`parse_response_head` remembered per head: services answer with the same few heads
+    (they differ in Content-Length and, at most once a second, Date), so most responses cost
+    one dictionary lookup instead of lower-casing and searching the head."""
+
+    __slots__ = ("_cache", "_edge", "_size")
+
+    def __init__(self, edge: EdgeHeaders | None, size: int = 1024) -> None:
+        self._edge = edge
+        self._size = size
+        self._cache: dict[bytes, tuple[bytes, bytes, bool, bool]] = {}
+
+    def get(self, head: bytes) -> tuple[bytes, bytes, bool, bool]:
+        parsed = self._cache.get(head)
+        if parsed is None:
+            parsed = parse_response_head(head, self._edge)
+            if len(head) <= 4096:
+                if len(self._cache) >= self._size:
+                    self._cache.clear()
+                self._cache[head] = parsed
+        return parsed

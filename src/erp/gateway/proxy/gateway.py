@@ -97,6 +97,8 @@ class GatewayProxy:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        if core.metrics is not None:
+            core.metrics.flush()
         if core.limiter is not None:
             await core.limiter.stop()
         if core.owns_revoked:

@@ -106,8 +106,17 @@ class LeasedBuckets:
         """A decision now, or None and `done(decision)` later (the local fallback's decision
         when Redis fails)."""
         now = self._clock()
-        leases = [self._lease(key, rate, burst, now) for key, rate, burst in buckets]
-        if all(lease.tokens >= 1 for lease in leases):
+        get = self._leases.get
+        leases = []
+        ready = True
+        for key, rate, burst in buckets:
+            lease = get(key)
+            if lease is None or lease.expires <= now:
+                lease = self._lease(key, rate, burst, now)
+            if lease.tokens < 1:
+                ready = False
+            leases.append(lease)
+        if ready:
             for lease in leases:
                 lease.tokens -= 1
             return self._allowed(leases)
@@ -171,8 +180,11 @@ class LeasedBuckets:
 
     @staticmethod
     def _allowed(leases: list[Lease]) -> Decision:
-        worst = min(leases, key=lambda lease: lease.remaining + lease.tokens)
-        left = worst.remaining + worst.tokens
+        worst, left = leases[0], leases[0].remaining + leases[0].tokens
+        for lease in leases[1:]:
+            n = lease.remaining + lease.tokens
+            if n < left:
+                worst, left = lease, n
         reset = math.ceil((worst.burst - left) / worst.rate) if left < worst.burst else 0
         return Decision(True, worst.burst, left, reset, 0)
 

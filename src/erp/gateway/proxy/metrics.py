@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -18,7 +20,11 @@ def _existing(registry: CollectorRegistry, name: str) -> Any:
 class ProxyMetrics:
     """Request count and latency by route, method and status; upstream and fallback state."""
 
-    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry = REGISTRY,
+        defer: Callable[[Callable[[], None]], Any] | None = None,
+    ) -> None:
         self.requests = _existing(registry, "erp_http_requests_total") or Counter(
             "erp_http_requests",
             "HTTP requests answered",
@@ -45,12 +51,14 @@ class ProxyMetrics:
         )
         self.fallback.set(0)
         self._children: dict[tuple[str, bytes, int], tuple[Any, Any]] = {}
+        # Observations of one event-loop turn, added to the children in one go (`flush`).
+        self._defer = defer
+        self._pending: dict[tuple[str, bytes, int], list[Any]] = {}
 
-    def record(self, route: str, method: bytes, status: int, seconds: float) -> None:
-        """Count one answered request; the first of each label set resolves the children."""
-        key = (route, method, status)
+    def _pair(self, key: tuple[str, bytes, int]) -> tuple[Any, Any]:
         pair = self._children.get(key)
         if pair is None:
+            route, method, status = key
             m = method.decode("latin-1")
             pair = (
                 self.requests.labels(SERVICE, m, route, str(status)),
@@ -58,8 +66,43 @@ class ProxyMetrics:
             )
             if len(self._children) < 10_000:
                 self._children[key] = pair
-        pair[0].inc()
-        pair[1].observe(seconds)
+        return pair
+
+    def record(self, route: str, method: bytes, status: int, seconds: float) -> None:
+        """Count one answered request; the first of each label set resolves the children.
+
+        With `defer` (the loop's call_soon), observations are summed per label set and reach
+        the children at the start of the next loop turn, before any further I/O is handled
+        (so before a scrape can read them).
+        """
+        key = (route, method, status)
+        if self._defer is None:
+            pair = self._pair(key)
+            pair[0].inc()
+            pair[1].observe(seconds)
+            return
+        pending = self._pending
+        acc = pending.get(key)
+        if acc is None:
+            if not pending:
+                self._defer(self.flush)
+            bounds = self._pair(key)[1]._upper_bounds  # the histogram's own, +Inf last
+            acc = pending[key] = [0, 0.0, [0] * len(bounds), bounds]
+        acc[0] += 1
+        acc[1] += seconds
+        acc[2][bisect_left(acc[3], seconds)] += 1
+
+    def flush(self) -> None:
+        """Add the pending observations to the Prometheus children."""
+        pending, self._pending = self._pending, {}
+        for key, (count, total, buckets, _) in pending.items():
+            counter, histogram = self._pair(key)
+            counter.inc(count)
+            histogram._sum.inc(total)
+            values = histogram._buckets
+            for i, n in enumerate(buckets):
+                if n:
+                    values[i].inc(n)
 
     def upstream_state(self, upstream: str, state: int) -> None:
         self.upstream.labels(upstream).set(state)

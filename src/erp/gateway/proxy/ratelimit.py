@@ -33,6 +33,7 @@ class RateLimiter:
         self._user = (str(cfg.user_rate).encode(), str(cfg.user_burst).encode())
         self._ip = (str(cfg.ip_rate).encode(), str(cfg.ip_burst).encode())
         self._local = LocalBuckets()
+        self._key_cache: dict[tuple[str | None, str], list[tuple[bytes, float, int]]] = {}
         self._pipe: RedisPipe | None = None
         self._task: asyncio.Task[None] | None = None
         self._on_fallback = on_fallback
@@ -85,10 +86,17 @@ class RateLimiter:
                 self._on_fallback(on)
 
     def _keys(self, user: str | None, ip: str) -> list[tuple[bytes, float, int]]:
-        cfg = self.cfg
-        keys = [(self._prefix + b"ip:" + ip.encode(), cfg.ip_rate, cfg.ip_burst)]
-        if user is not None:
-            keys.insert(0, (self._prefix + b"u:" + user.encode(), cfg.user_rate, cfg.user_burst))
+        """The buckets of a user and a client IP (remembered: the same few callers repeat)."""
+        keys = self._key_cache.get((user, ip))
+        if keys is None:
+            cfg = self.cfg
+            keys = [(self._prefix + b"ip:" + ip.encode(), cfg.ip_rate, cfg.ip_burst)]
+            if user is not None:
+                ukey = self._prefix + b"u:" + user.encode()
+                keys.insert(0, (ukey, cfg.user_rate, cfg.user_burst))
+            if len(self._key_cache) >= 10_000:
+                self._key_cache.clear()
+            self._key_cache[(user, ip)] = keys
         return keys
 
     def check(self, user: str | None, ip: str, done: DecisionCallback) -> Decision | None:
