@@ -106,6 +106,8 @@ def start_gateway(
         "ERP_RATE_LIMIT_USER_PER_SECOND": "5000",
         "ERP_RATE_LIMIT_IP_PER_SECOND": "5000",
         "ERP_SHUTDOWN_DELAY_SECONDS": "0",
+        # Each gateway its own Redis namespace: lockouts and limits of earlier runs stay apart.
+        "ERP_REDIS_KEY_PREFIX": f"erp:test:{uuid.uuid4().hex[:10]}:",
         **({"ERP_REDIS_URL": redis_url} if redis_url else {}),
         **extra,
     }

@@ -38,6 +38,9 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_seconds: float = Field(30.0, gt=0, le=600)
     client_timeout_seconds: float = Field(10.0, gt=0, le=300)
     forwarded_proto: Literal["http", "https"] = "http"
+    # Namespaces the gateway's Redis keys (rate limits, login lockouts, revoked tokens), so
+    # installations or test runs can share one Redis.
+    redis_key_prefix: str = Field("erp:", pattern=r"^[A-Za-z0-9:_.-]{1,64}$")
 
     @field_validator("cors_origins")
     @classmethod

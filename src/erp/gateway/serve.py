@@ -79,6 +79,7 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
         ),
         rate_limit=RateLimitConfig(
             redis_url=settings.redis_url,
+            key_prefix=f"{settings.redis_key_prefix}rl:",
             user_rate=settings.rate_limit_user_per_second,
             user_burst=max(1, round(2 * settings.rate_limit_user_per_second)),
             ip_rate=settings.rate_limit_ip_per_second,

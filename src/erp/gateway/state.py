@@ -73,12 +73,15 @@ async def start_gateway(runtime: Runtime) -> None:
         if settings.redis_url
         else None
     )
-    revoked = RevokedTokens(settings.redis_url, REVOKED_KEY, REVOCATION_SYNC_SECONDS)
+    revoked_key = settings.redis_key_prefix + REVOKED_KEY.removeprefix("erp:")
+    revoked = RevokedTokens(settings.redis_url, revoked_key, REVOCATION_SYNC_SECONDS)
     state = GatewayState(
         settings=settings,
         signer=signer_for(settings, runtime.jwt_secret),
-        guard=LoginGuard(client, max_failures=settings.login_max_failures),
-        revocations=AccessRevocations(client, on_revoke=revoked.add),
+        guard=LoginGuard(
+            client, max_failures=settings.login_max_failures, key_prefix=settings.redis_key_prefix
+        ),
+        revocations=AccessRevocations(client, key=revoked_key, on_revoke=revoked.add),
         revoked=revoked,
         upstreams=runtime.extras.get("upstreams") or configured_upstreams(settings),
         redis=client,

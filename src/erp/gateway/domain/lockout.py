@@ -26,15 +26,17 @@ def lock_seconds(failures: int, allowed: int) -> int:
 
 
 class LoginGuard:
-    def __init__(self, redis: aioredis.Redis | None, *, max_failures: int) -> None:
+    def __init__(
+        self, redis: aioredis.Redis | None, *, max_failures: int, key_prefix: str = "erp:"
+    ) -> None:
         self.redis = redis
+        self.key_prefix = key_prefix
         self.max_failures = max_failures
         self._local: dict[str, tuple[int, float]] = {}  # key -> (failures, locked until)
 
-    @staticmethod
-    def _key(username: str, ip: str) -> str:
+    def _key(self, username: str, ip: str) -> str:
         digest = hashlib.sha256(f"{username.lower()}\n{ip}".encode()).hexdigest()[:32]
-        return f"erp:login:{digest}"
+        return f"{self.key_prefix}login:{digest}"
 
     async def _read(self, key: str) -> tuple[int, float]:
         if self.redis is not None:
