@@ -2,10 +2,12 @@
 `received_events` and the cache marks is a read model that `erp reporting rebuild` can drop and
 rebuild from the events kept in `received_events`.
 
-Balances are pre-aggregated at three grains (`y` year, `m` month, `d` day; `period` is the
-grain's first day), so a figure "as of D" sums the years before D's year, the months of that
-year before D's month and the days of D's month up to D: a bounded number of rows however long
-the history is. All of them are sums, so events may arrive in any order.
+Balances are pre-aggregated at four grains (`y` year, `m` month, `t` ten days: the parts of a
+month starting on the 1st, 11th and 21st, `d` day; `period` is the grain's first day), so a
+figure "as of D" sums the years before D's year, the months of that year before D's month, the
+parts of that month before D's part and the days of D's part up to D: a bounded number of rows
+however long the history is (years + 11 + 2 + 11 per key). All of them are sums, so events may
+arrive in any order.
 """
 
 from __future__ import annotations
