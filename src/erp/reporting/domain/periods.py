@@ -44,12 +44,24 @@ def as_of_ranges(table: Table, as_of: dt.date) -> tuple[ColumnElement[bool], ...
     """The same four ranges apart: each is one range scan of the (grain, period) key, which
     a UNION ALL of four selects turns into four index scans whatever the planner thinks."""
     grain, period = table.c.grain, table.c.period
+    ranges = []
+    for name, first, end in as_of_spans(as_of):
+        bounds = [grain == name, period < end]
+        if first is not None:
+            bounds.insert(1, period >= first)
+        ranges.append(and_(*bounds))
+    return tuple(ranges)
+
+
+def as_of_spans(as_of: dt.date) -> tuple[tuple[str, dt.date | None, dt.date], ...]:
+    """(grain, first period or None for no bound, period it stays before) per grain: together
+    they cover every day up to `as_of` exactly once."""
     ys, ms, ts = year_start(as_of), month_start(as_of), tenday_start(as_of)
     return (
-        and_(grain == "y", period < ys),
-        and_(grain == "m", period >= ys, period < ms),
-        and_(grain == "t", period >= ms, period < ts),
-        and_(grain == "d", period >= ts, period <= as_of),
+        ("y", None, ys),
+        ("m", ys, ms),
+        ("t", ms, ts),
+        ("d", ts, as_of + dt.timedelta(days=1)),
     )
 
 
