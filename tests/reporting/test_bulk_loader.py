@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.reporting.loader import Shape, facts, fold, load_with_copy, load_with_upserts
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.db import Database
@@ -65,10 +65,12 @@ def as_event(fact: Any) -> Event:
     )
 
 
-async def snapshot(db: Database) -> dict[str, set[tuple[Any, ...]]]:
+async def snapshot(
+    db: Database, tables: tuple[Table, ...] = COMPARED
+) -> dict[str, set[tuple[Any, ...]]]:
     out = {}
     async with db.read() as conn:
-        for table in COMPARED:
+        for table in tables:
             rows = (await conn.execute(select(table))).all()
             out[table.name] = {
                 tuple(Decimal(v).normalize() if isinstance(v, Decimal) else v for v in r)

@@ -19,6 +19,15 @@ from erp.reporting.domain.report import Report, read_position, with_lag
 
 def plain(value: Any) -> Any:
     """JSON-ready: decimals as exact strings, dates as ISO 8601."""
+    kind = type(value)
+    if kind in _AS_IS:  # the bulk of a report's cells: checked first, by exact type
+        return value
+    if kind is Decimal:
+        return str(value)
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date | dt.datetime):
@@ -28,6 +37,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 async def answer(

@@ -1,5 +1,5 @@
-"""Dates and grains: how a date splits into year, month and day buckets, and the bounded set
-of buckets whose sum is a balance "as of" a date."""
+"""Dates and grains: how a date splits into year, month, ten-day and day buckets, and the
+bounded set of buckets whose sum is a balance "as of" a date."""
 
 from __future__ import annotations
 
@@ -22,26 +22,46 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def tenday_start(day: dt.date) -> dt.date:
+    """Months split into three parts starting on the 1st, the 11th and the 21st (the last one
+    runs to the month's end, 8 to 11 days)."""
+    return day.replace(day=min(day.day - (day.day - 1) % 10, 21))
+
+
 def buckets(day: dt.date) -> tuple[tuple[str, dt.date], ...]:
-    """The three buckets a figure dated `day` is added to."""
-    return (("y", year_start(day)), ("m", month_start(day)), ("d", day))
+    """The four buckets a figure dated `day` is added to."""
+    return (("y", year_start(day)), ("m", month_start(day)), ("t", tenday_start(day)), ("d", day))
 
 
 def as_of_filter(table: Table, as_of: dt.date) -> ColumnElement[bool]:
     """Buckets covering exactly the days up to `as_of`: earlier years, earlier months of its
-    year, and its month's days up to it (at most years + 11 + 31 buckets per key)."""
+    year, earlier ten-day parts of its month and the days of its part up to it (at most
+    years + 11 + 2 + 11 buckets per key)."""
     return or_(*as_of_ranges(table, as_of))
 
 
 def as_of_ranges(table: Table, as_of: dt.date) -> tuple[ColumnElement[bool], ...]:
-    """The same three ranges apart: each is one range scan of the (grain, period) key, which
-    a UNION ALL of three selects turns into three index scans whatever the planner thinks."""
+    """The same four ranges apart: each is one range scan of the (grain, period) key, which
+    a UNION ALL of four selects turns into four index scans whatever the planner thinks."""
     grain, period = table.c.grain, table.c.period
-    ys, ms = year_start(as_of), month_start(as_of)
+    ranges = []
+    for name, first, end in as_of_spans(as_of):
+        bounds = [grain == name, period < end]
+        if first is not None:
+            bounds.insert(1, period >= first)
+        ranges.append(and_(*bounds))
+    return tuple(ranges)
+
+
+def as_of_spans(as_of: dt.date) -> tuple[tuple[str, dt.date | None, dt.date], ...]:
+    """(grain, first period or None for no bound, period it stays before) per grain: together
+    they cover every day up to `as_of` exactly once."""
+    ys, ms, ts = year_start(as_of), month_start(as_of), tenday_start(as_of)
     return (
-        and_(grain == "y", period < ys),
-        and_(grain == "m", period >= ys, period < ms),
-        and_(grain == "d", period >= ms, period <= as_of),
+        ("y", None, ys),
+        ("m", ys, ms),
+        ("t", ms, ts),
+        ("d", ts, as_of + dt.timedelta(days=1)),
     )
 
 

@@ -46,7 +46,7 @@ async def positions_as_of(
         func.sum(buckets.c.value).label("value"),
     ).group_by(buckets.c.sku, buckets.c.warehouse)
     rows = (await conn.execute(statement)).all()
-    return {(r.sku, r.warehouse): (r.quantity, r.value) for r in rows}
+    return {(sku, house): (quantity, value) for sku, house, quantity, value in rows}
 
 
 def valuation(held: dict[tuple[str, str], tuple[Decimal, Decimal]], *, as_of: dt.date) -> Report:
