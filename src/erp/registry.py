@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from erp.platform.service import ServiceSpec
+from erp.platform.settings import ServiceSettings
 
 SPECS = {
     "gateway": "erp.gateway.main:SPEC",
@@ -22,3 +23,19 @@ def load(name: str) -> ServiceSpec:
     module, _, attr = SPECS[name].partition(":")
     spec: ServiceSpec = getattr(importlib.import_module(module), attr)
     return spec
+
+
+def settings_classes() -> list[type[ServiceSettings]]:
+    """Every service's settings class, from its small `config` module: knowing which ERP_*
+    variables exist must not cost importing every service at start-up."""
+    found: list[type[ServiceSettings]] = []
+    for name in SPECS:
+        module = importlib.import_module(f"erp.{name}.config")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, ServiceSettings)
+            and value.__module__ == module.__name__
+        ]
+    return found

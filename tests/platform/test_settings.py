@@ -73,3 +73,10 @@ def test_known_env_vars_cover_the_documented_contract() -> None:
         "ERP_GATEWAY_URL",
     }
     assert documented <= known_env_vars(ServiceSettings)
+
+
+def test_registry_finds_every_services_settings_from_its_config_module() -> None:
+    from erp import registry
+
+    declared = {registry.load(name).settings_cls for name in registry.names()}
+    assert set(registry.settings_classes()) == declared

@@ -13,14 +13,10 @@ from erp.platform.settings import known_env_vars, load_settings, unknown_env_var
 log = get_logger(__name__)
 
 
-def all_settings_classes() -> list[type]:
-    from erp import registry
-
-    return [registry.load(n).settings_cls for n in registry.names()]
-
-
 def warn_unknown_env() -> None:
-    unknown = unknown_env_vars(known_env_vars(*all_settings_classes()))
+    from erp import registry  # the registry names the services; the platform never imports them
+
+    unknown = unknown_env_vars(known_env_vars(*registry.settings_classes()))
     if unknown:
         log.warning("unknown_settings_ignored", variables=unknown)
 

@@ -30,7 +30,6 @@ HTTP_IN_FLIGHT = Gauge("erp_http_requests_in_flight", "Requests being handled", 
 DB_POOL_IN_USE = Gauge("erp_db_pool_in_use", "Database connections checked out", ["service"])
 DB_POOL_SIZE = Gauge("erp_db_pool_size", "Database pool size", ["service"])
 BUILD_INFO = Gauge("erp_build_info", "Build information", ["service", "version"])
-SHUTTING_DOWN = Gauge("erp_shutting_down", "1 while the service drains", ["service"])
 
 
 def register_build_info(service: str) -> None:

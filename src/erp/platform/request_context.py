@@ -5,6 +5,7 @@ Pure ASGI (no BaseHTTPMiddleware) because it sits on every request's path.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -113,8 +114,6 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
     async def _reject_too_large(self, send: Any, rid: str, path: str) -> None:
-        import json
-
         error = PayloadTooLarge(f"request body exceeds {self.max_body} bytes")
         body = json.dumps(error.body(path)).encode()
         await send(

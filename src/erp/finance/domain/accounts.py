@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.finance.domain.chart import SYSTEM, balance, normal_side
+from erp.finance.domain.chart import balance, normal_side
 from erp.finance.models import accounts
 from erp.finance.schemas.accounts import AccountCreate, AccountUpdate
 from erp.platform.errors import Conflict, InvalidInput, NotFound
@@ -101,7 +101,3 @@ async def list_accounts(
     if active is not None:
         statement = statement.where(accounts.c.active == active)
     return [present(r) for r in await conn.execute(statement)]
-
-
-def is_system(code: str) -> bool:
-    return code in SYSTEM

@@ -27,8 +27,8 @@ def client_ip(request: Request) -> str:
 
 
 class ControlVerifier:
-    """Verifies tokens on the control app's own routes with the gateway's algorithm and its
-    revocation list (stands in for the platform's HS256-only verifier)."""
+    """Verifies tokens on the control app's own routes with the gateway's algorithm and, unlike
+    the platform's verifier, its revocation list (logout must take effect on these routes)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime

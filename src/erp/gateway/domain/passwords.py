@@ -37,7 +37,3 @@ async def hash_password_async(password: str) -> str:
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, password)
-
-
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)

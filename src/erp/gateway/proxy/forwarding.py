@@ -81,24 +81,6 @@ def drop_named(lines: list[bytes], names: frozenset[bytes]) -> list[bytes]:
 _RESPONSE_HOP = re.compile(rb"\r\n(?:connection:|keep-alive:|proxy-|upgrade:|trailer:|te:)")
 
 
-def rewrite_response_head(
-    head: bytes, extra: bytes, edge: EdgeHeaders | None = None
-) -> tuple[bytes, bool]:
-    """Strip hop-by-hop fields from an upstream response head and append `extra` lines, and
-    the edge's security headers that the upstream did not set itself.
-
-    `head` ends with the blank line. Returns the new head and whether the response is
-    framed (Content-Length or Transfer-Encoding), i.e. whether the client connection can
-    stay open after it.
-    """
-    kept, edge_lines, framed, has_rid = parse_response_head(head, edge)
-    if has_rid:
-        # The service echoed the request id already; keep only the other extras.
-        extra = b"".join(ln + b"\r\n" for ln in extra.split(b"\r\n") if ln and not
-                         ln.lower().startswith(b"x-request-id:"))  # fmt: skip
-    return kept + extra + edge_lines + b"\r\n", framed
-
-
 def parse_response_head(
     head: bytes, edge: EdgeHeaders | None = None
 ) -> tuple[bytes, bytes, bool, bool]:

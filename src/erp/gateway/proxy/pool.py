@@ -34,7 +34,6 @@ class UpstreamPool:
         self.idle: list[UpstreamConnection] = []
         self.open = 0
         self._waiters: deque[asyncio.Future[UpstreamConnection]] = deque()
-        self.connects = 0
 
     def acquire_nowait(self) -> UpstreamConnection | None:
         """A warm idle connection, or None."""
@@ -76,7 +75,6 @@ class UpstreamPool:
         except BaseException:
             self.open -= 1
             raise
-        self.connects += 1
         conn.reused = False
         return conn
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy import MetaData, Table, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,11 +78,3 @@ async def enqueue(
     await conn.execute(statement)
     mark_pending(conn)
     return event_id
-
-
-async def unpublished_count(conn: AsyncConnection, metadata: MetaData) -> int:
-    outbox, _ = _tables(metadata)
-    result = await conn.execute(
-        select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-    )
-    return int(result.scalar_one())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Table, and_, or_
+from sqlalchemy import Table, and_
 from sqlalchemy.sql.elements import ColumnElement
 
 from erp.platform.errors import InvalidInput
@@ -33,16 +33,12 @@ def buckets(day: dt.date) -> tuple[tuple[str, dt.date], ...]:
     return (("y", year_start(day)), ("m", month_start(day)), ("t", tenday_start(day)), ("d", day))
 
 
-def as_of_filter(table: Table, as_of: dt.date) -> ColumnElement[bool]:
-    """Buckets covering exactly the days up to `as_of`: earlier years, earlier months of its
-    year, earlier ten-day parts of its month and the days of its part up to it (at most
-    years + 11 + 2 + 11 buckets per key)."""
-    return or_(*as_of_ranges(table, as_of))
-
-
 def as_of_ranges(table: Table, as_of: dt.date) -> tuple[ColumnElement[bool], ...]:
-    """The same four ranges apart: each is one range scan of the (grain, period) key, which
-    a UNION ALL of four selects turns into four index scans whatever the planner thinks."""
+    """Buckets covering exactly the days up to `as_of` (earlier years, earlier months of its
+    year, earlier ten-day parts of its month and the days of its part up to it: at most
+    years + 11 + 2 + 11 buckets per key), as four ranges: each is one range scan of the
+    (grain, period) key, which a UNION ALL of four selects turns into four index scans
+    whatever the planner thinks."""
     grain, period = table.c.grain, table.c.period
     ranges = []
     for name, first, end in as_of_spans(as_of):
