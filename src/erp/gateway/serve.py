@@ -36,6 +36,7 @@ from erp.gateway.proxy import (
     UpstreamConfig,
 )
 from erp.gateway.state import configured_upstreams, gateway_state
+from erp.platform.http_protocol import CoalescingHttpToolsProtocol
 from erp.platform.logging import get_logger
 from erp.platform.settings import ServiceSettings
 
@@ -125,7 +126,7 @@ def _uvicorn(app: FastAPI, path: Path, settings: ServiceSettings) -> _InLoopServ
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=max(1, round(settings.drain_timeout_seconds)),
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         log_level=settings.log_level.lower(),
         server_header=False,
         date_header=False,

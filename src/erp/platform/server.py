@@ -15,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from erp.platform.http_protocol import CoalescingHttpToolsProtocol
 from erp.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -81,7 +82,7 @@ def run(
         lifespan="on",
         timeout_graceful_shutdown=max(1, round(drain_timeout)),
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         log_level=log_level.lower(),
         server_header=False,
         timeout_keep_alive=30,
