@@ -18,7 +18,7 @@ from erp.platform.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from erp.platform.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -14,11 +14,11 @@ from erp.platform.errors import Unauthorized
 from erp.platform.runtime import Runtime
 
 
-def get_state(runtime: RuntimeDep) -> GatewayState:
+async def get_state(runtime: RuntimeDep) -> GatewayState:
     return gateway_state(runtime)
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The address the edge saw (the last X-Forwarded-For entry is the one it appended)."""
     forwarded = request.headers.get("x-forwarded-for")
     if forwarded:

@@ -12,10 +12,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from erp.gateway.api.deps import get_state
+from erp.gateway.api.deps import StateDep
 from erp.gateway.domain.openapi import combine
 from erp.gateway.domain.upstreams import http_get
-from erp.platform.api import get_runtime
 
 router = APIRouter(include_in_schema=False)
 CACHE_SECONDS = 60.0
@@ -37,8 +36,7 @@ async def _fetch(url: str) -> dict[str, Any]:
 
 
 @router.get("/openapi.json")
-async def combined_openapi(request: Request) -> JSONResponse:
-    state = get_state(get_runtime(request))
+async def combined_openapi(request: Request, state: StateDep) -> JSONResponse:
     now = time.monotonic()
     if state.openapi_cache is not None and now - state.openapi_cache[0] < CACHE_SECONDS:
         return JSONResponse(state.openapi_cache[1])

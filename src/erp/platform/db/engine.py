@@ -45,6 +45,9 @@ def _sqlstate(error: DBAPIError) -> str | None:
     )
 
 
+POOL_TIMEOUT_SECONDS = 30.0
+
+
 class Database:
     """A service's database: engine, dialect facts and transaction helpers."""
 
@@ -58,9 +61,14 @@ class Database:
                 max_overflow=max_overflow,
                 pool_recycle=1800,
                 pool_pre_ping=False,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
             )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock()
+        # The pool lets a newcomer take a connection that was just handed back before the
+        # longest waiter wakes, so under load some requests wait for seconds. Units of work
+        # queue here first, first come first served, and the pool never has waiters.
+        self._slots = asyncio.Semaphore(pool_size + max_overflow)
         if self.is_sqlite:
             self._tune_sqlite()
 
@@ -84,6 +92,15 @@ class Database:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
     @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        async with asyncio.timeout(POOL_TIMEOUT_SECONDS):  # as the pool itself would give up
+            await self._slots.acquire()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction; commits on success, rolls back on any error."""
         if self.is_sqlite:
@@ -92,14 +109,20 @@ class Database:
                 async with conn.begin():
                     yield conn
         else:
-            async with self.engine.begin() as conn:
+            async with self._slot(), self.engine.begin() as conn:
                 yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only unit of work (one consistent snapshot on SQLite, read committed on PG)."""
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read-only unit of work: one consistent snapshot on SQLite; on PostgreSQL each
+        statement reads committed data, which is all that read committed gives inside a
+        transaction too, so it runs in autocommit and saves the BEGIN and COMMIT round trips."""
+        if self.is_sqlite:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+        else:
+            async with self._slot(), self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` in a write transaction, retrying PostgreSQL deadlocks and serialization

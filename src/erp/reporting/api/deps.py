@@ -18,12 +18,12 @@ FinanceReader = Annotated[Principal, Depends(require_roles(*FINANCE_READERS))]
 StockReader = Annotated[Principal, Depends(require_roles(*STOCK_READERS))]
 
 
-def get_cache(request: Request) -> ReportCache:
+async def get_cache(request: Request) -> ReportCache:
     cache: ReportCache = request.app.state.runtime.extras["report_cache"]
     return cache
 
 
-def get_settings(request: Request) -> ReportingSettings:
+async def get_settings(request: Request) -> ReportingSettings:
     settings: ReportingSettings = request.app.state.runtime.settings
     return settings
 
