@@ -16,6 +16,9 @@ import asyncpg
 import pytest
 import redis
 
+from erp.platform.db import Database
+from tests.platform.events import sample
+
 PG_ADMIN = os.environ.get("ERP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("ERP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI") == "true"
@@ -58,6 +61,15 @@ async def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         return
     async with new_pg_database() as url:
         yield url
+
+
+@pytest.fixture
+async def db(any_url: str) -> AsyncIterator[Database]:
+    """A `Database` on `any_url` holding the sample service's tables."""
+    database = Database(any_url)
+    await sample.create_schema(database)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,14 +14,6 @@ from erp.platform.db import Database
 from erp.platform.events.envelope import Event
 from erp.platform.events.inbox import Inbox
 from tests.platform.events import sample
-
-
-@pytest.fixture
-async def db(any_url: str) -> AsyncIterator[Database]:
-    database = Database(any_url)
-    await sample.create_schema(database)
-    yield database
-    await database.dispose()
 
 
 def credit(n: int, account: str, sequence: int, amount: int) -> Event:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -16,14 +15,6 @@ from tests.platform.events import sample
 from tests.platform.events.conftest import eventually
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def db(any_url: str) -> AsyncIterator[Database]:
-    database = Database(any_url)
-    await sample.create_schema(database)
-    yield database
-    await database.dispose()
 
 
 def transport(redis_url: str, prefix: str, **options: object) -> RedisStreamsTransport:

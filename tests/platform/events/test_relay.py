@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -10,14 +9,6 @@ from erp.platform.db import Database
 from erp.platform.events.relay import Relay
 from tests.platform.events import sample
 from tests.platform.events.fakes import RecordingTransport
-
-
-@pytest.fixture
-async def db(any_url: str) -> AsyncIterator[Database]:
-    database = Database(any_url)
-    await sample.create_schema(database)
-    yield database
-    await database.dispose()
 
 
 def relay_for(db: Database, transport: RecordingTransport, **options: float) -> Relay:
