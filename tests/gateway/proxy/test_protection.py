@@ -32,8 +32,22 @@ async def exchange_raw(port: int, data: bytes, *, wait: float = 5.0) -> bytes:
         b"GET / HTTP/1.1\r\nHost: a\r\nX-Foo: b\x00r\r\n\r\n",
         b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        # Chunked not last: the end of the body cannot be known (RFC 9112 6.3).
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n3\r\nabc\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}",
     ],
-    ids=["bare-cr", "bare-lf", "obs-fold", "crlf-in-target", "nul", "cl-and-te"],
+    ids=[
+        "bare-cr",
+        "bare-lf",
+        "obs-fold",
+        "crlf-in-target",
+        "nul",
+        "cl-and-te",
+        "te-not-chunked",
+        "te-gzip",
+        "two-content-lengths",
+    ],
 )
 async def test_header_injection_is_rejected(
     proxy: GatewayProxy, backend: EchoBackend, request_bytes: bytes

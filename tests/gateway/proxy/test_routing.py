@@ -7,6 +7,7 @@ import asyncio
 import httpx
 
 from erp.gateway.proxy import GatewayProxy, RouteConfig
+from erp.gateway.proxy.forwarding import ResponseHeads
 from erp.gateway.proxy.routing import RouteTable, parse_upstream
 from tests.gateway.proxy.backends import RawBackend, ok
 from tests.gateway.proxy.conftest import ProxyFactory, auth, base_url
@@ -142,3 +143,18 @@ async def test_unix_socket_fallback(start_proxy: ProxyFactory, tmp_path) -> None
         r = await client.get("/healthz")
     server.close()
     assert r.status_code == 200 and r.text == "control"
+
+
+def test_response_heads_share_one_entry_across_echoed_request_ids() -> None:
+    heads = ResponseHeads(None)
+    first = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-request-id: aaa1\r\nx-kept: 1\r\n\r\n"
+    second = first.replace(b"aaa1", b"bbb2")
+    kept, _, framed, has_rid = heads.get(first, b"aaa1")
+    assert heads.get(second, b"bbb2") == (kept, b"", framed, has_rid)
+    assert len(heads._cache) == 1
+    # The echo is cut (the proxy writes the id back itself); everything else stays in order.
+    assert kept == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-kept: 1\r\n"
+    assert framed and not has_rid
+    # An id the upstream chose itself is not ours: it is passed through and not added again.
+    kept, _, _, has_rid = heads.get(first, b"other")
+    assert b"x-request-id: aaa1\r\n" in kept and has_rid

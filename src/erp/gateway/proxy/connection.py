@@ -45,6 +45,10 @@ class UnsupportedVersionError(Exception):
     pass
 
 
+class UnframedBodyError(Exception):
+    """Transfer-Encoding without chunked last: the body's end cannot be known (RFC 9112 6.3)."""
+
+
 class ClientConnection(asyncio.Protocol):
     def __init__(self, core: ProxyCore) -> None:
         self.core = core
@@ -146,6 +150,8 @@ class ClientConnection(asyncio.Protocol):
                 self._reject(431, "header-too-large", "the request head is too large")
             elif isinstance(exc.__context__, UnsupportedVersionError):
                 self._reject(400, "bad-request", "only HTTP/1.0 and HTTP/1.1 are served")
+            elif isinstance(exc.__context__, UnframedBodyError):
+                self._reject(400, "bad-request", "Transfer-Encoding must end with chunked")
             else:
                 raise
         except httptools.HttpParserError as exc:
@@ -215,6 +221,8 @@ class ClientConnection(asyncio.Protocol):
             ),
         ]
         te = read.get(b"transfer-encoding")
+        if te is not None and te.rsplit(b",", 1)[-1].strip().lower() != b"chunked":
+            raise UnframedBodyError
         cl = read.get(b"content-length")
         ex = Exchange(
             core,

@@ -252,7 +252,7 @@ class Exchange:
         self.proxied = True
         self.response_started = True
         core = self.core
-        kept, edge_lines, framed, has_rid = core.response_heads.get(head)
+        kept, edge_lines, framed, has_rid = core.response_heads.get(head, self.request_id)
         close = not self.keep_alive or core.closing
         if not framed and status not in NO_BODY_STATUS and self.method != b"HEAD":
             close = True  # the body ends when the upstream closes; so must the client's
@@ -265,7 +265,10 @@ class Exchange:
             end = b"connection: keep-alive\r\n\r\n"
         else:
             end = b"\r\n"
-        parts = [kept, rid, self.rate_lines, cors, edge_lines, end]
+        # An upstream's own 429 (the login lockout) speaks for its own policy: the edge quota's
+        # RateLimit-* fields beside it would tell the client it still has quota.
+        rate = self.rate_lines if status != 429 else b""
+        parts = [kept, rid, rate, cors, edge_lines, end]
         if body:
             parts.append(body)
             self.client.write(b"".join(parts))

@@ -115,7 +115,11 @@ def parse_response_head(
 class ResponseHeads:
     """`parse_response_head` remembered per head: services answer with the same few heads
     (they differ in Content-Length and, at most once a second, Date), so most responses cost
-    one dictionary lookup instead of lower-casing and searching the head."""
+    one dictionary lookup instead of lower-casing and searching the head.
+
+    Services echo the request id the proxy sent, which would make every head unique: that
+    line is cut out before the lookup, and the proxy adds the same id back itself.
+    """
 
     __slots__ = ("_cache", "_edge", "_size")
 
@@ -124,7 +128,11 @@ class ResponseHeads:
         self._size = size
         self._cache: dict[bytes, tuple[bytes, bytes, bool, bool]] = {}
 
-    def get(self, head: bytes) -> tuple[bytes, bytes, bool, bool]:
+    def get(self, head: bytes, request_id: bytes) -> tuple[bytes, bytes, bool, bool]:
+        echo = b"\r\nx-request-id: " + request_id + b"\r\n"
+        at = head.find(echo)
+        if at >= 0:
+            head = head[:at] + head[at + len(echo) - 2 :]
         parsed = self._cache.get(head)
         if parsed is None:
             parsed = parse_response_head(head, self._edge)

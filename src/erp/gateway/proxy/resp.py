@@ -67,7 +67,9 @@ class RedisPipe(asyncio.Protocol):
         self._out: list[bytes] = []
         self._buf = b""
         self._progress_at = 0.0
-        self.closed = asyncio.get_running_loop().create_future()
+        # Kept: each asyncio.get_running_loop() costs a getpid() system call.
+        self._loop = asyncio.get_running_loop()
+        self.closed = self._loop.create_future()
 
     @classmethod
     async def connect(cls, url: str, timeout: float) -> RedisPipe:  # noqa: ASYNC109
@@ -90,12 +92,12 @@ class RedisPipe(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def call(self, *args: bytes) -> asyncio.Future[Any]:
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = self._loop
+        fut: asyncio.Future[Any] = loop.create_future()
         if self.transport is None or self.transport.is_closing():
             fut.set_exception(ConnectionError("redis connection is closed"))
             return fut
         if not self._out:
-            loop = asyncio.get_running_loop()
             loop.call_soon(self._flush)
             if not self._waiting:
                 self._progress_at = loop.time()
@@ -109,7 +111,7 @@ class RedisPipe(asyncio.Protocol):
             self.transport.write(b"".join(out))
 
     def data_received(self, data: bytes) -> None:
-        self._progress_at = asyncio.get_running_loop().time()
+        self._progress_at = self._loop.time()
         buf = self._buf + data if self._buf else data
         pos = 0
         while pos < len(buf):
