@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PG = os.environ.get("ERP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 SKU = "BENCH-1"
+Endpoint = tuple[str, int | None]  # URL, pid of the proxy in front (None: direct)
 
 
 async def _admin(sql: str) -> None:
@@ -43,8 +44,9 @@ def _erp(*args: str) -> list[str]:
 @contextmanager
 def inventory_stack(
     args: argparse.Namespace, secret: str, process: Callable[..., Any], free_port: Callable[[], int]
-) -> Iterator[tuple[str, str, str, str]]:
-    """(token, direct URL, nginx URL, gateway URL) of GET /items/{sku}."""
+) -> Iterator[tuple[str, Endpoint, Endpoint, Endpoint]]:
+    """The token and (URL, proxy pid) of GET /items/{sku}: direct, through nginx, through the
+    gateway."""
     name = f"erp_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     now = int(time.time())
@@ -72,12 +74,14 @@ def inventory_stack(
             cpu = args.server_cpu
             stack.enter_context(process(_erp("serve", "inventory"), cpu, iport, env=inv_env))
             _seed(iport, token)
-            stack.enter_context(process([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"], cpu, nport))
-            stack.enter_context(process(_erp("serve", "gateway"), cpu, gport, env=gw_env))
+            ngx = stack.enter_context(
+                process([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"], cpu, nport)
+            )
+            gw = stack.enter_context(process(_erp("serve", "gateway"), cpu, gport, env=gw_env))
             path = f"/items/{SKU}"
-            yield (token, f"http://127.0.0.1:{iport}{path}",
-                   f"http://127.0.0.1:{nport}/api/inventory{path}",
-                   f"http://127.0.0.1:{gport}/api/inventory{path}")  # fmt: skip
+            yield (token, (f"http://127.0.0.1:{iport}{path}", None),
+                   (f"http://127.0.0.1:{nport}/api/inventory{path}", ngx.pid),
+                   (f"http://127.0.0.1:{gport}/api/inventory{path}", gw.pid))  # fmt: skip
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,37 @@ class Row:
     p50: str
     p99: str
     errors: int
+    server_us: float = 0.0  # CPU of every server process per request
+    proxy_us: float | None = None  # CPU of the proxy alone per request
+    proxy_wakeups: float | None = None  # times the proxy was woken per request
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (nginx serves from a worker child)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with suppress(OSError):
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+    return out
+
+
+def usage(pids: list[int]) -> tuple[float, int]:
+    """(CPU seconds, voluntary context switches of the main threads) of the process trees."""
+    cpu, switches = 0.0, 0
+    for p in {q for pid in pids for q in _tree(pid)}:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        cpu += (int(fields[11]) + int(fields[12])) / TICK
+        switches += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
+    return cpu, switches
 
 
 def free_port() -> int:
@@ -56,15 +87,20 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+SERVERS: list[int] = []  # every server process started, for the CPU columns
+
+
 @contextmanager
 def process(
     cmd: list[str], cpu: str, port: int, env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(["taskset", "-c", cpu, *cmd], cwd=ROOT, env=env)
+    SERVERS.append(proc.pid)
     try:
         wait_port(port)
         yield proc
     finally:
+        SERVERS.remove(proc.pid)
         proc.terminate()
         try:
             proc.wait(10)
@@ -72,10 +108,16 @@ def process(
             proc.kill()
 
 
-def wrk(args: argparse.Namespace, url: str, token: str, duration: int) -> Row:
+def wrk(
+    args: argparse.Namespace, url: str, token: str, duration: int, proxy: int | None = None
+) -> Row:
     cmd = ["taskset", "-c", args.load_cpu, "wrk", f"-t{args.threads}", f"-c{args.connections}",
            f"-d{duration}s", "--latency", "-H", f"Authorization: Bearer {token}", url]  # fmt: skip
+    servers_before = usage(SERVERS)
+    proxy_before = usage([proxy]) if proxy else (0.0, 0)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    servers_after = usage(SERVERS)
+    proxy_after = usage([proxy]) if proxy else (0.0, 0)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -83,23 +125,32 @@ def wrk(args: argparse.Namespace, url: str, token: str, duration: int) -> Row:
     errors = int(bad.group(1)) if bad else 0
     if errs:
         errors += sum(int(g) for g in errs.groups())
-    return Row("", rps, lat.get("50", "?"), lat.get("99", "?"), errors)
+    done = rps * duration or 1.0
+    row = Row("", rps, lat.get("50", "?"), lat.get("99", "?"), errors,
+              server_us=(servers_after[0] - servers_before[0]) / done * 1e6)  # fmt: skip
+    if proxy:
+        row.proxy_us = (proxy_after[0] - proxy_before[0]) / done * 1e6
+        row.proxy_wakeups = (proxy_after[1] - proxy_before[1]) / done
+    return row
 
 
-def measure(args: argparse.Namespace, targets: list[tuple[str, str]], token: str) -> list[Row]:
+Target = tuple[str, str, int | None]  # row name, URL, pid of the proxy (None: direct)
+
+
+def measure(args: argparse.Namespace, targets: list[Target], token: str) -> list[Row]:
     """Rotate through the targets each round (interference hits all rows alike); keep the best."""
-    for _, url in targets:
+    for _, url, _ in targets:
         wrk(args, url, token, args.warmup)
     best: dict[str, Row] = {}
     for _ in range(args.rounds):
-        for name, url in targets:
-            row = wrk(args, url, token, args.duration)
+        for name, url, proxy in targets:
+            row = wrk(args, url, token, args.duration, proxy)
             row.name = name
             if name not in best or row.rps > best[name].rps:
                 best[name] = row
     for r in best.values():
         print(f"{r.name}: {r.rps:,.0f} req/s p50 {r.p50} p99 {r.p99}", flush=True)
-    return [best[name] for name, _ in targets]
+    return [best[name] for name, _, _ in targets]
 
 
 def main() -> None:
@@ -152,22 +203,27 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
         nginx_cmd = [nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"]
         with (
             process(backend, args.server_cpu, bport),
-            process(nginx_cmd, args.server_cpu, nport),
-            process([*gateway, "--port", str(gport)], args.server_cpu, gport),
-            process([*gateway, "--port", str(g2port), "--no-rate-limit"], args.server_cpu, g2port),
-            process([*gateway, "--port", str(g3port), "--batch", "16"], args.server_cpu, g3port),
+            process(nginx_cmd, args.server_cpu, nport) as ngx,
+            process([*gateway, "--port", str(gport)], args.server_cpu, gport) as g1,
+            process(
+                [*gateway, "--port", str(g2port), "--no-rate-limit"], args.server_cpu, g2port
+            ) as g2,
+            process(
+                [*gateway, "--port", str(g3port), "--batch", "16"], args.server_cpu, g3port
+            ) as g3,
         ):
             rows = measure(
                 args,
                 [
-                    ("backend direct", f"http://127.0.0.1:{bport}{path}"),
-                    ("nginx reverse proxy (keepalive)", f"http://127.0.0.1:{nport}{path}"),
+                    ("backend direct", f"http://127.0.0.1:{bport}{path}", None),
+                    ("nginx reverse proxy (keepalive)", f"http://127.0.0.1:{nport}{path}",
+                     ngx.pid),
                     ("erp gateway (JWT + Redis rate limit, batch 16 + metrics)",
-                     f"http://127.0.0.1:{g3port}{path}"),
+                     f"http://127.0.0.1:{g3port}{path}", g3.pid),
                     ("erp gateway (JWT + Redis rate limit, 1 per request + metrics)",
-                     f"http://127.0.0.1:{gport}{path}"),
+                     f"http://127.0.0.1:{gport}{path}", g1.pid),
                     ("erp gateway (JWT + metrics, no rate limit)",
-                     f"http://127.0.0.1:{g2port}{path}"),
+                     f"http://127.0.0.1:{g2port}{path}", g2.pid),
                 ],
                 token,
             )  # fmt: skip
@@ -181,8 +237,8 @@ def run_inventory(args: argparse.Namespace) -> tuple[str, list[Row]]:
     with inventory_stack(args, SECRET, process, free_port) as (token, direct, nginx, gateway):
         rows = measure(
             args,
-            [("inventory direct", direct), ("nginx reverse proxy (keepalive)", nginx),
-             ("erp serve gateway (JWT + Redis rate limit, batch 16 + metrics)", gateway)],
+            [("inventory direct", *direct), ("nginx reverse proxy (keepalive)", *nginx),
+             ("erp serve gateway (JWT + Redis rate limit, batch 16 + metrics)", *gateway)],
             token,
         )  # fmt: skip
     return "inventory", rows
@@ -201,6 +257,11 @@ def report(args: argparse.Namespace, tables: list[tuple[str, list[Row]]]) -> Non
         f"(`taskset`). Rows are measured in rotation, {args.rounds} rounds, best run reported, "
         f"after a {args.warmup}s warm-up each. Within a "
         "table every row calls the same backend. Redis is the machine's own server (not pinned).",
+        "",
+        "CPU columns come from `/proc/<pid>/stat` over the reported run: *server CPU* is every "
+        "server process of the table together (backend, proxies; idle ones add a few µs), "
+        "*proxy CPU* the proxy alone (nginx: master and worker), *wake-ups* the proxy's "
+        "voluntary context switches per request.",
     ]
     for kind, rows in tables:
         direct = rows[0].rps or 1.0
@@ -208,11 +269,15 @@ def report(args: argparse.Namespace, tables: list[tuple[str, list[Row]]]) -> Non
             "",
             f"## Backend: {BACKENDS[kind][1]}",
             "",
-            "| path | req/s | share of direct | p50 | p99 | errors |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| path | req/s | share of direct | p50 | p99 | server CPU µs/req | proxy CPU µs/req "
+            "| proxy wake-ups/req | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows:
+            proxy_us = "-" if r.proxy_us is None else f"{r.proxy_us:.0f}"
+            wakeups = "-" if r.proxy_wakeups is None else f"{r.proxy_wakeups:.2f}"
             lines.append(f"| {r.name} | {r.rps:,.0f} | {r.rps / direct:.2f} | {r.p50} | {r.p99} "
+                         f"| {r.server_us:.0f} | {proxy_us} | {wakeups} "
                          f"| {r.errors} |")  # fmt: skip
     text = "\n".join(lines) + "\n"
     print()
