@@ -32,6 +32,9 @@ class Endpoints:
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
+        # A readiness probe can pass just before a pod begins terminating and return after its
+        # endpoint was removed; joining is decided under this lock so it cannot come back.
+        self._membership = threading.Lock()
 
     def selects(self, pod: Pod) -> bool:
         return all(pod.labels.get(k) == v for k, v in self.selector.items())
@@ -41,7 +44,9 @@ class Endpoints:
             if pod.name in self.terminating or not self.selects(pod):
                 continue
             if pod.running() and probes(pod)["readiness"].check():
-                self.balancer.add(Endpoint(pod.name, pod.ports["http"], self.group_of(pod)))
+                with self._membership:
+                    if pod.name not in self.terminating:
+                        self.balancer.add(Endpoint(pod.name, pod.ports["http"], self.group_of(pod)))
             else:
                 self.balancer.remove(pod.name)
         for name in list(self.balancer.endpoints):
@@ -69,7 +74,8 @@ class Endpoints:
         self._sync()
 
     def begin_termination(self, pod: Pod) -> None:
-        self.terminating.add(pod.name)
+        with self._membership:
+            self.terminating.add(pod.name)
         threading.Timer(PROPAGATION_SECONDS, self.balancer.remove, args=(pod.name,)).start()
 
 

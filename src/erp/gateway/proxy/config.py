@@ -57,6 +57,7 @@ class UpstreamConfig:
     max_connections: int = 256
     connect_timeout: float = 2.0
     response_timeout: float = 30.0
+    # Idempotent requests after a failed connect (a stale keep-alive is always retried once).
     retries: int = 1
     breaker_failures: int = 5
     breaker_cooldown: float = 5.0

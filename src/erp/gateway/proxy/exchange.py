@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from erp.gateway.proxy.buckets import Decision
@@ -19,6 +20,8 @@ IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE"})
 REPLAY_LIMIT = 64 * 1024  # requests up to this size can be resent after a stale connection
 BUFFER_HIGH = 256 * 1024  # stop reading the client when this much body waits for an upstream
 NO_BODY_STATUS = (204, 304)
+
+log = logging.getLogger("erp.gateway.proxy")
 
 
 class Exchange:
@@ -54,6 +57,7 @@ class Exchange:
         "route",
         "sent",
         "sent_bytes",
+        "stale_retried",
         "started",
         "status",
         "target",
@@ -99,6 +103,7 @@ class Exchange:
         self.request_done_at = 0.0
         self.upstream: UpstreamConnection | None = None
         self.attempts = 0
+        self.stale_retried = False
         self.rate_lines = b""
         self.status = 0
         self.response_started = False
@@ -158,24 +163,24 @@ class Exchange:
         self.rate_lines = d.header_lines()
         self.forward()
 
-    def forward(self) -> None:
-        """Send the request to a pooled connection, or open one."""
+    def forward(self, *, fresh: bool = False) -> None:
+        """Send the request to a pooled connection, or open one (always, when `fresh`)."""
         assert self.route is not None
         pool = self.core.pools[self.route.upstream.name]
         if not pool.breaker.allow(self.core.loop.time()):
             detail = f"{self.route.label} is unavailable, retry later"
             return self.respond(503, "upstream-unavailable", detail, (("retry-after", "1"),))
-        conn = pool.acquire_nowait()
+        conn = None if fresh else pool.acquire_nowait()
         if conn is not None:
             self.attach(conn)
         else:
-            self.core.spawn(self.connect())
+            self.core.spawn(self.connect(fresh))
 
-    async def connect(self) -> None:
+    async def connect(self, fresh: bool = False) -> None:
         assert self.route is not None
         pool = self.core.pools[self.route.upstream.name]
         try:
-            conn = await pool.acquire()
+            conn = await pool.acquire(fresh=fresh)
         except PoolExhaustedError as exc:
             return self.respond(503, "upstream-busy", str(exc), (("retry-after", "1"),))
         except (OSError, TimeoutError) as exc:
@@ -185,9 +190,11 @@ class Exchange:
             if self.method in IDEMPOTENT and self.attempts < self.core.config.upstream.retries:
                 self.attempts += 1
                 return self.forward()
-            timeout = isinstance(exc, TimeoutError)
-            detail = f"cannot connect to the {self.route.label} upstream"
-            return self.respond(504 if timeout else 502, "bad-gateway", detail)
+            # Nothing reached the upstream: it is down (refused, timed out, hung up at once),
+            # which is 503 and safe to retry, as the breaker's own fast answer is.
+            detail = f"cannot connect to the {self.route.label} upstream, retry later"
+            self._log_failure(pool.upstream.name, f"{detail}: {exc!r}")
+            return self.respond(503, "upstream-unreachable", detail, (("retry-after", "1"),))
         if self.done:
             pool.release(conn, True)
             return
@@ -311,22 +318,40 @@ class Exchange:
         conn.close()
         if self.done:
             return
-        stale = conn.reused and not conn.got_bytes and not broken and not timeout
-        retries = self.core.config.upstream.retries
-        if (
-            stale
-            and self.method in IDEMPOTENT
-            and self.sent is not None
-            and self.attempts < retries
-        ):
+        # A kept-alive connection that closed before answering most likely timed out or
+        # belongs to an upstream that is shutting down, and so may every other idle one (a
+        # rolling update closes them all at once): the retry goes out on a new connection,
+        # which the Service routes to a live endpoint. It is the proxy's own race, not an
+        # upstream failure, so it does not count against `retries` or the breaker.
+        unanswered = not conn.got_bytes and not broken and not timeout
+        replayable = self.method in IDEMPOTENT and self.sent is not None
+        if unanswered and replayable and conn.reused and not self.stale_retried:
+            self.stale_retried = True
+            return self.forward(fresh=True)
+        conn.pool.breaker.failure(self.core.loop.time())
+        # A new connection that closed without a word: the upstream (or the endpoint a Service
+        # still routed to) failed; an idempotent request may go again, as after a refused connect.
+        if unanswered and replayable and self.attempts < self.core.config.upstream.retries:
             self.attempts += 1
             return self.forward()
-        conn.pool.breaker.failure(self.core.loop.time())
+        self._log_failure(conn.pool.upstream.name, reason)
         if self.response_started:
             self.client.abort()
             return self.finish(True)
         self.respond(
             504 if timeout else 502, "gateway-timeout" if timeout else "bad-gateway", reason
+        )
+
+    def _log_failure(self, upstream: str, reason: str) -> None:
+        # Access logs are off on the hot path; a failed upstream exchange is what an operator
+        # must be able to find (with the id the client saw).
+        log.warning(
+            "upstream %s failed %s %s: %s (request id %s)",
+            upstream,
+            self.method.decode("latin-1"),
+            self.target.decode("latin-1").split("?", 1)[0],
+            reason,
+            self.request_id.decode("latin-1"),
         )
 
     def check_timeout(self, now: float) -> None:

@@ -45,19 +45,29 @@ class UpstreamPool:
                 return conn
         return None
 
-    async def acquire(self) -> UpstreamConnection:
-        """An idle connection, a new one, or the next one released (bounded by the timeout)."""
-        conn = self.acquire_nowait()
-        if conn is not None:
-            return conn
-        if self.open < self.max_connections:
-            return await self._connect()
-        fut: asyncio.Future[UpstreamConnection] = self.loop.create_future()
-        self._waiters.append(fut)
-        try:
-            return await asyncio.wait_for(fut, self.connect_timeout)
-        except TimeoutError as exc:
-            raise PoolExhaustedError(f"no free connection to {self.upstream.name}") from exc
+    async def acquire(self, *, fresh: bool = False) -> UpstreamConnection:
+        """An idle connection (unless `fresh`), a new one, or the next one released within the
+        connect timeout. Never one that closed while this coroutine waited to resume: writing
+        to it would be lost without a sound, and the request would hang."""
+        deadline = self.loop.time() + self.connect_timeout
+        while True:
+            conn = None if fresh else self.acquire_nowait()
+            if conn is not None:
+                return conn
+            if self.open < self.max_connections:
+                conn = await self._connect()
+                if not conn.alive:
+                    raise ConnectionResetError(f"{self.upstream.name} closed a new connection")
+                return conn
+            # A released connection has just completed an exchange: good even when `fresh`.
+            fut: asyncio.Future[UpstreamConnection] = self.loop.create_future()
+            self._waiters.append(fut)
+            try:
+                conn = await asyncio.wait_for(fut, max(0.0, deadline - self.loop.time()))
+            except TimeoutError as exc:
+                raise PoolExhaustedError(f"no free connection to {self.upstream.name}") from exc
+            if conn.alive:
+                return conn
 
     async def _connect(self) -> UpstreamConnection:
         self.open += 1

@@ -1,0 +1,67 @@
+"""The upstream pool hands out only connections that are still open."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from erp.gateway.proxy.breaker import CircuitBreaker
+from erp.gateway.proxy.pool import UpstreamPool
+from erp.gateway.proxy.routing import Upstream
+
+
+@pytest.fixture
+def hangs_up_at_once() -> Iterator[int]:
+    """A server on its own thread and loop that closes every connection as it accepts it, as
+    a balancer does when its endpoint is gone: the close races the client's next step."""
+    ready = threading.Event()
+    port = 0
+    loop = asyncio.new_event_loop()
+    stop = loop.create_future()
+
+    async def serve() -> None:
+        nonlocal port
+
+        async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.close()
+
+        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        ready.set()
+        async with server:
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    yield port
+    loop.call_soon_threadsafe(stop.set_result, None)
+    thread.join(5)
+
+
+async def test_a_connection_closed_before_acquire_resumes_is_not_handed_out(
+    hangs_up_at_once: int,
+) -> None:
+    loop = asyncio.get_running_loop()
+    pool = UpstreamPool(
+        Upstream("hangs-up", "127.0.0.1", hangs_up_at_once),
+        max_connections=4,
+        connect_timeout=2.0,
+        breaker=CircuitBreaker(failures=1000, cooldown=1.0),
+        loop=loop,
+    )
+    handed_out_dead = 0
+    for _ in range(300):
+        try:
+            conn = await pool.acquire(fresh=True)
+        except ConnectionResetError:
+            continue
+        # What the caller does next: write the request, which is lost if the connection is
+        # already closed (no further callback would ever fail the request).
+        handed_out_dead += not conn.alive
+        conn.close()
+        await asyncio.sleep(0)
+    assert handed_out_dead == 0
