@@ -23,6 +23,13 @@ async def test_keepalive_connections_are_reused(proxy: GatewayProxy, backend: Ec
     assert len(backend.peers) <= 5
 
 
+def retries_of(upstream: str, reason: str) -> float:
+    sample = REGISTRY.get_sample_value(
+        "erp_gateway_upstream_retries_total", {"upstream": upstream, "reason": reason}
+    )
+    return sample or 0.0
+
+
 def kind(r: httpx.Response) -> str:
     """The problem type's last segment."""
     return str(r.json()["type"]).removeprefix("https://erp.example/problems/")
@@ -89,6 +96,7 @@ async def test_stale_retry_uses_a_new_connection_when_every_idle_one_is_dead(
     await raw.stop()
     assert r.status_code == 200, r.text
     assert raw.connections == 4 and raw.requests == 5
+    assert retries_of(raw.url, "stale") == 1 and retries_of(raw.url, "failed") == 0
 
 
 def drops_first_connection(conn: int, n: int, method: bytes, target: bytes) -> bytes | None:
@@ -106,6 +114,7 @@ async def test_get_is_retried_when_a_new_connection_closes_without_answering(
         r = await client.get("/a")
     await raw.stop()
     assert r.status_code == status and raw.requests == requests
+    assert retries_of(raw.url, "failed") == retries and retries_of(raw.url, "stale") == 0
 
 
 async def test_post_is_not_retried(start_proxy: ProxyFactory) -> None:

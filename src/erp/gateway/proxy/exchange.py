@@ -189,6 +189,7 @@ class Exchange:
             pool.breaker.failure(self.core.loop.time())
             if self.method in IDEMPOTENT and self.attempts < self.core.config.upstream.retries:
                 self.attempts += 1
+                self._count_retry(pool.upstream.name, "failed")
                 return self.forward()
             # Nothing reached the upstream: it is down (refused, timed out, hung up at once),
             # which is 503 and safe to retry, as the breaker's own fast answer is.
@@ -327,12 +328,14 @@ class Exchange:
         replayable = self.method in IDEMPOTENT and self.sent is not None
         if unanswered and replayable and conn.reused and not self.stale_retried:
             self.stale_retried = True
+            self._count_retry(conn.pool.upstream.name, "stale")
             return self.forward(fresh=True)
         conn.pool.breaker.failure(self.core.loop.time())
         # A new connection that closed without a word: the upstream (or the endpoint a Service
         # still routed to) failed; an idempotent request may go again, as after a refused connect.
         if unanswered and replayable and self.attempts < self.core.config.upstream.retries:
             self.attempts += 1
+            self._count_retry(conn.pool.upstream.name, "failed")
             return self.forward()
         self._log_failure(conn.pool.upstream.name, reason)
         if self.response_started:
@@ -341,6 +344,10 @@ class Exchange:
         self.respond(
             504 if timeout else 502, "gateway-timeout" if timeout else "bad-gateway", reason
         )
+
+    def _count_retry(self, upstream: str, reason: str) -> None:
+        if self.core.metrics is not None:
+            self.core.metrics.upstream_retry(upstream, reason)
 
     def _log_failure(self, upstream: str, reason: str) -> None:
         # Access logs are off on the hot path; a failed upstream exchange is what an operator

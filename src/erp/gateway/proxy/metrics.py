@@ -18,7 +18,8 @@ def _existing(registry: CollectorRegistry, name: str) -> Any:
 
 
 class ProxyMetrics:
-    """Request count and latency by route, method and status; upstream and fallback state."""
+    """Request count and latency by route, method and status; upstream state and retries;
+    rate-limit fallback."""
 
     def __init__(
         self,
@@ -50,6 +51,13 @@ class ProxyMetrics:
             registry=registry,
         )
         self.fallback.set(0)
+        self.retries = _existing(registry, "erp_gateway_upstream_retries_total") or Counter(
+            "erp_gateway_upstream_retries",
+            "Idempotent requests sent again: `stale` after a kept-alive connection closed "
+            "unanswered, `failed` after a refused or unanswered new connection",
+            ["upstream", "reason"],
+            registry=registry,
+        )
         self._children: dict[tuple[str, bytes, int], tuple[Any, Any]] = {}
         # Observations of one event-loop turn, added to the children in one go (`flush`).
         self._defer = defer
@@ -106,6 +114,9 @@ class ProxyMetrics:
 
     def upstream_state(self, upstream: str, state: int) -> None:
         self.upstream.labels(upstream).set(state)
+
+    def upstream_retry(self, upstream: str, reason: str) -> None:
+        self.retries.labels(upstream, reason).inc()
 
     def ratelimit_fallback(self, on: bool) -> None:
         self.fallback.set(1 if on else 0)
