@@ -54,5 +54,5 @@ def test_every_metric_on_the_dashboard_is_exported() -> None:
     dashboard = json.loads((CHART / "files" / "grafana-dashboard.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     used = {name for e in exprs for name in OURS.findall(e)}
-    assert exprs and used
+    assert {"erp_http_requests_total", "erp_gateway_upstream_retries_total"} <= used
     assert used - exported() == set()
