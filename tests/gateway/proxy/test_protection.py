@@ -36,6 +36,9 @@ async def exchange_raw(port: int, data: bytes, *, wait: float = 5.0) -> bytes:
         b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n3\r\nabc\r\n",
         b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nabc",
         b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}",
+        # RFC 9112 3.2: an HTTP/1.1 request without Host, or with two, is answered 400.
+        b"GET / HTTP/1.1\r\nX-A: 1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: evil.example\r\n\r\n",
     ],
     ids=[
         "bare-cr",
@@ -47,6 +50,8 @@ async def exchange_raw(port: int, data: bytes, *, wait: float = 5.0) -> bytes:
         "te-not-chunked",
         "te-gzip",
         "two-content-lengths",
+        "no-host",
+        "two-hosts",
     ],
 )
 async def test_header_injection_is_rejected(
@@ -97,3 +102,51 @@ async def test_pipelined_requests_are_answered_in_order(proxy: GatewayProxy) -> 
     assert reply.count(b"HTTP/1.1 200 OK") == 4
     positions = [reply.index(b'"target": "/p%d"' % i) for i in range(4)]
     assert positions == sorted(positions)
+
+
+async def test_http10_without_host_is_served(proxy: GatewayProxy, backend: EchoBackend) -> None:
+    reply = await exchange_raw(proxy.port, b"GET /old HTTP/1.0\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 ") and backend.hits == 1
+
+
+async def test_a_chunk_that_breaks_mid_body_is_answered_400_at_once(
+    proxy: GatewayProxy, backend: EchoBackend
+) -> None:
+    """The head was already forwarded: the upstream must not keep waiting for the rest (the
+    client would have waited for the whole response timeout)."""
+    reply = await exchange_raw(
+        proxy.port,
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\nFFFFFFFFFFFFFFFFFFFF\r\n",
+        wait=3.0,
+    )
+    assert reply.startswith(b"HTTP/1.1 400 ") and b"connection: close" in reply
+    assert b"Chunk size overflow" in reply
+
+
+@pytest.mark.parametrize(
+    "upgrade",
+    [b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n",
+     b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n"],
+    ids=["websocket", "h2c"],
+)  # fmt: skip
+async def test_an_upgrade_request_is_served_as_plain_http_then_closed(
+    proxy: GatewayProxy, backend: EchoBackend, upgrade: bytes
+) -> None:
+    reply = await exchange_raw(
+        proxy.port,
+        b"GET /ws HTTP/1.1\r\nHost: a\r\n" + upgrade + b"\r\nbytes of another protocol",
+        wait=3.0,
+    )
+    assert reply.startswith(b"HTTP/1.1 200 ") and b"connection: close" in reply.lower()
+    forwarded = reply.split(b"\r\n\r\n", 1)[1].lower()
+    assert b"upgrade" not in forwarded and b"another protocol" not in forwarded
+    assert backend.hits == 1
+
+
+async def test_connect_is_refused(proxy: GatewayProxy, backend: EchoBackend) -> None:
+    reply = await exchange_raw(
+        proxy.port, b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n"
+    )
+    assert reply.startswith(b"HTTP/1.1 405 ") and b"application/problem+json" in reply
+    assert backend.hits == 0

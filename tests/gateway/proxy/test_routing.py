@@ -36,6 +36,13 @@ def test_route_table_picks_longest_prefix_and_strips_it() -> None:
     route, target = table.match(b"/docs")
     assert route is not None and route.label == "fallback" and target == b"/docs"
     assert route.upstream.unix_path == "/tmp/control.sock"
+    # absolute-form is routed by its path (RFC 9112 3.2.2); other forms reach no upstream
+    route, target = table.match(b"http://erp.example/api/inventory/items?x=1")
+    assert route is not None and route.upstream.port == 2 and target == b"/items?x=1"
+    route, target = table.match(b"HTTPS://erp.example?x=1")
+    assert route is not None and route.label == "fallback" and target == b"/?x=1"
+    for other in (b"erp.example:443", b"*", b"ftp://erp.example/api/x"):
+        assert table.match(other)[0] is None
 
 
 def test_parse_upstream_refuses_what_it_cannot_reach() -> None:

@@ -49,6 +49,10 @@ class UnframedBodyError(Exception):
     """Transfer-Encoding without chunked last: the body's end cannot be known (RFC 9112 6.3)."""
 
 
+class HostError(Exception):
+    """HTTP/1.1 without a Host, or more than one (RFC 9112 3.2: answer 400)."""
+
+
 class ClientConnection(asyncio.Protocol):
     def __init__(self, core: ProxyCore) -> None:
         self.core = core
@@ -152,13 +156,37 @@ class ClientConnection(asyncio.Protocol):
                 self._reject(400, "bad-request", "only HTTP/1.0 and HTTP/1.1 are served")
             elif isinstance(exc.__context__, UnframedBodyError):
                 self._reject(400, "bad-request", "Transfer-Encoding must end with chunked")
+            elif isinstance(exc.__context__, HostError):
+                self._reject(400, "bad-request", "exactly one Host header is required")
             else:
                 raise
         except httptools.HttpParserError as exc:
             self._reject(400, "bad-request", f"malformed request: {exc}")
+        except httptools.HttpParserUpgrade:
+            self._no_upgrade()
+
+    def _no_upgrade(self) -> None:
+        """The parser stopped after a request asking for an upgrade (WebSocket, h2c) or a
+        CONNECT tunnel. Neither is offered: that request is answered as plain HTTP/1.1 (RFC
+        9110 7.8 lets a server ignore Upgrade), and as whatever follows it on the connection
+        is not HTTP/1.1, the connection closes after the answer."""
+        self.block_reading("upgrade")
+        last = self.queue[-1] if self.queue else self.exchange
+        if last is None or last.done:
+            self.abort()
+        else:
+            last.keep_alive = False
 
     def _reject(self, status: int, slug: str, detail: str) -> None:
         """A request that cannot be parsed: answer once nothing else is in flight, then close."""
+        ex = self.parsing
+        if ex is not None and ex is self.exchange and not ex.done:
+            # Its body broke off mid-way (a bad chunk): the upstream must not wait for the
+            # rest, and the client gets the error in place of the answer.
+            self.parsing = None
+            self.block_reading("error")
+            ex.keep_alive = False
+            return ex.respond(status, slug, detail)
         if self.exchange is None:
             lines = self.core.edge.all_lines
             self.write(problem_response(status, slug, detail, close=True, extra_lines=lines))
@@ -197,6 +225,9 @@ class ClientConnection(asyncio.Protocol):
         if http_version != "1.1" and http_version != "1.0":
             raise UnsupportedVersionError
         self.head_started = None
+        host = read.get(b"host")
+        if (host is None and http_version == "1.1") or (host is not None and b"," in host):
+            raise HostError  # a repeated header arrives joined with ", "
         route, target = core.routes.match(self.url)
         lines = self.lines
         conn_header = read.get(b"connection")

@@ -124,6 +124,8 @@ class Exchange:
             status, data = core.edge.preflight(self.origin, self.request_id, close)
             return self._answer(status, data, close)
         if route is None:
+            if self.method == b"CONNECT":
+                return self.respond(405, "method-not-allowed", "CONNECT tunnels are not served")
             return self.respond(404, "not-found", "no route serves this path")
         if self.too_large or self.content_length > route.max_body_bytes:
             return self.payload_too_large()

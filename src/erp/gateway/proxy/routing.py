@@ -116,4 +116,19 @@ class RouteTable:
                 if not rest or rest[:1] != b"/":
                     rest = b"/" + rest
                 return route, rest
+        if target[:1] != b"/":
+            origin = origin_form(target)
+            # absolute-form is routed by its path; authority-form (CONNECT) and `*` are not
+            return self.match(origin) if origin is not None else (None, target)
         return self.fallback, target
+
+
+def origin_form(target: bytes) -> bytes | None:
+    """The path and query of an absolute-form target (`http://host/path?q`, RFC 9112 3.2.2),
+    which a server must accept; None for anything else that does not start with `/`."""
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        return None
+    cut = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=len(rest))
+    path = rest[cut:]
+    return path if path[:1] == b"/" else b"/" + path
