@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from erp.gateway.serve import client_connection_limit
 from tests.gateway.conftest import start_gateway
 from tests.support.processes import status_of, wait_until
 
@@ -56,3 +58,11 @@ def test_socket_directory_fits_unix_path_limit_under_a_long_tmpdir(
         assert len(str(workdir / "reporting.sock")) <= _MAX_SOCKET_PATH
     finally:
         workdir.rmdir()
+
+
+def test_client_connection_limit_leaves_descriptors_for_upstreams() -> None:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = client_connection_limit()
+    assert 64 <= limit <= 10_000
+    if soft != resource.RLIM_INFINITY and soft >= 128:
+        assert limit <= soft // 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import resource
 import shutil
 import signal
 import tempfile
@@ -95,8 +96,18 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
         header_timeout=settings.client_timeout_seconds,
         body_idle_timeout=settings.client_timeout_seconds,
         forwarded_proto=settings.forwarded_proto,
+        max_client_connections=client_connection_limit(),
         count_fallback=False,  # the control app's own metrics count those requests
     )
+
+
+def client_connection_limit() -> int:
+    """Half the process's file descriptors (the rest are for upstreams, Redis, the database
+    and logs), at most 10,000."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 10_000
+    return max(64, min(10_000, soft // 2))
 
 
 # A unix socket path must fit in sockaddr_un (108 bytes with the terminating NUL).

@@ -150,3 +150,24 @@ async def test_connect_is_refused(proxy: GatewayProxy, backend: EchoBackend) -> 
     )
     assert reply.startswith(b"HTTP/1.1 405 ") and b"application/problem+json" in reply
     assert backend.hits == 0
+
+
+async def test_connections_past_the_limit_get_503_and_close(
+    start_proxy: ProxyFactory, backend: EchoBackend
+) -> None:
+    proxy = await start_proxy(fallback=backend.url, max_client_connections=2)
+    idle = [await asyncio.open_connection("127.0.0.1", proxy.port) for _ in range(2)]
+    await asyncio.sleep(0.05)  # both accepted
+    reply = await exchange_raw(proxy.port, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 503 ") and b"too-many-connections" in reply
+    assert b"connection: close" in reply and backend.hits == 0
+    _, writer = idle.pop()
+    writer.close()
+    await writer.wait_closed()
+    await asyncio.sleep(0.05)  # the proxy saw it go
+    reply = await exchange_raw(
+        proxy.port, b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    assert reply.startswith(b"HTTP/1.1 200 ") and backend.hits == 1
+    for _, writer in idle:
+        writer.close()

@@ -87,6 +87,9 @@ class ProxyConfig:
     header_timeout: float = 10.0
     body_idle_timeout: float = 10.0
     keepalive_timeout: float = 30.0
+    # Open client connections at most: past it a newcomer gets 503 and a close, so that a flood
+    # of idle sockets cannot take the file descriptors the upstream connections need.
+    max_client_connections: int = 10_000
     forwarded_proto: str = "http"
     metrics: bool = True
     # False when the fallback upstream counts its own requests (the gateway's control app).

@@ -85,7 +85,13 @@ class ClientConnection(asyncio.Protocol):
         self.ip = peer[0] if isinstance(peer, tuple) else "unix"
         self.ip_bytes = self.ip.encode()
         self.last_rx = self.head_started = self.loop.time()
-        self.core.connections.add(self)
+        core = self.core
+        if len(core.connections) >= core.config.max_client_connections:
+            self.closed = True
+            self.transport.write(core.too_many_connections)
+            self.transport.close()
+            return
+        core.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

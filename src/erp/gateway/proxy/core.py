@@ -12,6 +12,7 @@ from erp.gateway.proxy.edge import EdgeHeaders
 from erp.gateway.proxy.forwarding import ResponseHeads
 from erp.gateway.proxy.metrics import ProxyMetrics
 from erp.gateway.proxy.pool import UpstreamPool
+from erp.gateway.proxy.problems import problem_response
 from erp.gateway.proxy.ratelimit import RateLimiter
 from erp.gateway.proxy.revocation import RevokedTokens
 from erp.gateway.proxy.routing import RouteTable
@@ -83,6 +84,10 @@ class ProxyCore:
             RateLimiter(config.rate_limit, on_fallback) if config.rate_limit.enabled else None
         )
         self.connections: set[ClientConnection] = set()
+        self.too_many_connections = problem_response(
+            503, "too-many-connections", "the gateway is at its connection limit, retry later",
+            close=True, extra_headers=(("retry-after", "1"),), extra_lines=self.edge.all_lines,
+        )  # fmt: skip
         self.closing_connections: set[ClientConnection] = set()
         self.closing = False
         self.drained = asyncio.Event()
