@@ -101,15 +101,20 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
+        # HEAD is GET without the body (RFC 9110 9.3.2), which FastAPI routes do not offer on
+        # their own: the app sees GET, and uvicorn, which still sees HEAD, sends no body.
+        app_scope = scope if scope["method"] != "HEAD" else {**scope, "method": "GET"}
         self.in_flight.inc()
         try:
-            await self.app(scope, limited_receive, send_with_id)
+            await self.app(app_scope, limited_receive, send_with_id)
         except _BodyTooLarge:
             if not response_started:
                 await self._reject_too_large(send, rid, scope["path"])
             status = 413
         finally:
             self.in_flight.dec()
+            if app_scope is not scope and "route" in app_scope:
+                scope["route"] = app_scope["route"]
             self._observe(scope, status, started)
             structlog.contextvars.clear_contextvars()
 
