@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from erp.platform.auth import Principal, require_roles
+from erp.platform.db.tables import MAX_ID
 from erp.platform.idempotency import run_command
 from erp.platform.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from erp.platform.runtime import Runtime
@@ -33,6 +34,8 @@ async def read_connection(runtime: RuntimeDep) -> AsyncIterator[AsyncConnection]
 
 ReadConnection = Annotated[AsyncConnection, Depends(read_connection)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
+# A row id in a path: a number past BIGINT names no row and must not reach the database.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -31,7 +32,7 @@ async def list_accounts(
     active: bool | None = None,
 ) -> Page[AccountRead]:
     """The chart in code order; `parent` links make the tree."""
-    position = decode_cursor(cursor, keys=["code"])
+    position = decode_cursor(cursor, fields={"code": str})
     rows = await accounts.list_accounts(
         conn, after=position["code"] if position else None, limit=limit + 1, active=active
     )
@@ -72,7 +73,7 @@ async def account_ledger(
     """The account's lines in date order with the running balance on its normal side."""
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("from", "must not be after 'to'")
-    position = decode_cursor(cursor, keys=["date", "id", "balance"])
+    position = decode_cursor(cursor, fields={"date": dt.date, "id": int, "balance": Decimal})
     result = await reports.account_ledger(
         conn, code=code, date_from=date_from, date_to=date_to, position=position, limit=limit
     )

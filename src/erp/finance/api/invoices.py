@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from erp.finance.api.deps import InvoiceReader, WriteCommand
@@ -14,11 +14,11 @@ from erp.finance.schemas.invoices import (
     InvoiceStatus,
     InvoiceVoid,
 )
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection
+from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, RowId
 from erp.platform.pagination import Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
-InvoiceId = Annotated[int, Path(ge=1)]
+InvoiceId = RowId
 
 
 @router.get("", response_model=Page[InvoiceRead])
@@ -31,7 +31,7 @@ async def list_invoices(
     status: Annotated[InvoiceStatus | None, Query()] = None,
 ) -> Page[InvoiceRead]:
     """Newest first."""
-    position = decode_cursor(cursor, keys=["id"])
+    position = decode_cursor(cursor, fields={"id": int})
     rows = await invoices.list_invoices(
         conn,
         limit=limit + 1,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from erp.finance.api.deps import Reader, WriteCommand
@@ -15,11 +15,11 @@ from erp.finance.schemas.journal import (
     JournalEntryReverse,
     Source,
 )
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection
+from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, RowId
 from erp.platform.pagination import Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/journal-entries", tags=["journal"])
-EntryId = Annotated[int, Path(ge=1)]
+EntryId = RowId
 
 
 @router.get("", response_model=Page[JournalEntryRead])
@@ -34,7 +34,7 @@ async def list_entries(
     date_to: Annotated[dt.date | None, Query(alias="to")] = None,
 ) -> Page[JournalEntryRead]:
     """Newest first."""
-    position = decode_cursor(cursor, keys=["id"])
+    position = decode_cursor(cursor, fields={"id": int})
     rows = await journal.list_entries(
         conn,
         limit=limit + 1,

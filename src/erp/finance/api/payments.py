@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from erp.finance.api.deps import Reader, WriteCommand
 from erp.finance.domain import payments
 from erp.finance.schemas.payments import PaymentCreate, PaymentRead
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection
+from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, RowId
+from erp.platform.db.tables import MAX_ID
 from erp.platform.pagination import Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/payments", tags=["payments"])
-PaymentId = Annotated[int, Path(ge=1)]
+PaymentId = RowId
 
 
 @router.get("", response_model=Page[PaymentRead])
@@ -21,9 +22,9 @@ async def list_payments(
     _: Reader,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    invoice: Annotated[int | None, Query(ge=1)] = None,
+    invoice: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Page[PaymentRead]:
-    position = decode_cursor(cursor, keys=["id"])
+    position = decode_cursor(cursor, fields={"id": int})
     rows = await payments.list_payments(
         conn,
         limit=limit + 1,

@@ -6,10 +6,11 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from erp.finance.schemas.common import AccountCode, Input, PositiveAmount, Rate
+from erp.platform.db.tables import MAX_ID
 
 
 class PaymentCreate(Input):
-    invoice: int = Field(ge=1)
+    invoice: int = Field(ge=1, le=MAX_ID)
     amount: PositiveAmount
     date: dt.date | None = Field(None, description="Defaults to today.")
     rate: Rate | None = Field(

@@ -27,7 +27,7 @@ async def list_items(
     active: bool | None = None,
     sku: Annotated[Sku | None, Query()] = None,
 ) -> Page[ItemRead]:
-    position = decode_cursor(cursor, keys=["sku"])
+    position = decode_cursor(cursor, fields={"sku": str})
     statement = select(items).order_by(items.c.sku).limit(limit + 1)
     if position:
         statement = statement.where(items.c.sku > position["sku"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from erp.inventory.api.deps import Reader, SkuFilter, WarehouseFilter, WriteCommand
@@ -15,12 +15,12 @@ from erp.inventory.schemas.movements import (
     MovementReverse,
     MovementType,
 )
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, utc
+from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, RowId, utc
 from erp.platform.errors import InvalidInput
 from erp.platform.pagination import Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/movements", tags=["movements"])
-MovementId = Annotated[int, Path(ge=1)]
+MovementId = RowId
 
 
 @router.get("", response_model=Page[MovementRead])
@@ -35,7 +35,7 @@ async def list_movements(
     posted_from: Annotated[datetime | None, Query(alias="from")] = None,
     posted_to: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> Page[MovementRead]:
-    position = decode_cursor(cursor, keys=["id"])
+    position = decode_cursor(cursor, fields={"id": int})
     start, end = utc(posted_from), utc(posted_to)
     if start and end and start > end:
         raise InvalidInput("from", "must not be after 'to'")

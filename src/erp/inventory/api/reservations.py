@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -11,12 +11,12 @@ from erp.inventory.api.deps import Reader, SkuFilter, WarehouseFilter, WriteComm
 from erp.inventory.domain import reservations as holds
 from erp.inventory.models import reservations
 from erp.inventory.schemas.reservations import ReservationCreate, ReservationRead
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection
+from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, RowId
 from erp.platform.errors import NotFound
 from erp.platform.pagination import Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
-ReservationId = Annotated[int, Path(ge=1)]
+ReservationId = RowId
 Status = Literal["active", "released", "consumed", "expired"]
 
 
@@ -30,7 +30,7 @@ async def list_reservations(
     warehouse: WarehouseFilter = None,
     status: Annotated[Status | None, Query()] = None,
 ) -> Page[ReservationRead]:
-    position = decode_cursor(cursor, keys=["id"])
+    position = decode_cursor(cursor, fields={"id": int})
     now = datetime.now(UTC)
     r = reservations.c
     statement = select(reservations).order_by(r.id.desc()).limit(limit + 1)

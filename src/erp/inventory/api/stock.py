@@ -26,7 +26,7 @@ async def get_stock(
         datetime | None, Query(description="Position at this moment (RFC 3339); now when omitted.")
     ] = None,
 ) -> Page[StockRead]:
-    position = decode_cursor(cursor, keys=["sku", "warehouse"])
+    position = decode_cursor(cursor, fields={"sku": str, "warehouse": str})
     after = (position["sku"], position["warehouse"]) if position else None
     rows = await stock.positions(
         conn, sku=sku, warehouse=warehouse, as_of=utc(as_of), after=after, limit=limit + 1

@@ -21,7 +21,7 @@ CodePath = Annotated[str, Path(max_length=32)]
 async def list_warehouses(
     conn: ReadConnection, _: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[WarehouseRead]:
-    position = decode_cursor(cursor, keys=["code"])
+    position = decode_cursor(cursor, fields={"code": str})
     statement = select(warehouses).order_by(warehouses.c.code).limit(limit + 1)
     if position:
         statement = statement.where(warehouses.c.code > position["code"])

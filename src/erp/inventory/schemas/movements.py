@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from erp.inventory.schemas.common import Code, Input, Quantity, Sku, UnitCost
+from erp.platform.db.tables import MAX_ID
 
 MovementType = Literal["receipt", "issue", "transfer", "adjustment"]
 
@@ -19,7 +20,9 @@ class MovementLineIn(Input):
         description="Required for receipts; optional for "
         "positive adjustments (defaults to the moving average).",
     )
-    reservation_id: int | None = Field(None, ge=1, description="Issue against this hold.")
+    reservation_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Issue against this hold."
+    )
 
 
 class MovementCreate(Input):

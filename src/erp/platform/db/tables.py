@@ -17,6 +17,7 @@ from erp.platform.db.types import UTCDateTime
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ID = 2**63 - 1  # the largest BIGINT (and SQLite INTEGER): a larger number names no row
 
 
 def add_platform_tables(metadata: MetaData) -> None:
