@@ -36,6 +36,7 @@ from erp.gateway.proxy import (
     RouteConfig,
     UpstreamConfig,
 )
+from erp.gateway.proxy.config import MAX_CLIENT_CONNECTIONS
 from erp.gateway.state import configured_upstreams, gateway_state
 from erp.platform.http_protocol import CoalescingHttpToolsProtocol
 from erp.platform.logging import get_logger
@@ -103,11 +104,11 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
 
 def client_connection_limit() -> int:
     """Half the process's file descriptors (the rest are for upstreams, Redis, the database
-    and logs), at most 10,000."""
+    and logs), at most the proxy's default."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
-        return 10_000
-    return max(64, min(10_000, soft // 2))
+        return MAX_CLIENT_CONNECTIONS
+    return max(64, min(MAX_CLIENT_CONNECTIONS, soft // 2))
 
 
 # A unix socket path must fit in sockaddr_un (108 bytes with the terminating NUL).

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 MIB = 1024 * 1024
 
 
+MAX_CLIENT_CONNECTIONS = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class RouteConfig:
     """One path prefix served by one upstream (`http://host:port` or `unix:/path`)."""
@@ -89,7 +92,7 @@ class ProxyConfig:
     keepalive_timeout: float = 30.0
     # Open client connections at most: past it a newcomer gets 503 and a close, so that a flood
     # of idle sockets cannot take the file descriptors the upstream connections need.
-    max_client_connections: int = 10_000
+    max_client_connections: int = MAX_CLIENT_CONNECTIONS
     forwarded_proto: str = "http"
     metrics: bool = True
     # False when the fallback upstream counts its own requests (the gateway's control app).

@@ -252,7 +252,7 @@ class ClientConnection(asyncio.Protocol):
             % (
                 xff + b", " + ip if xff else ip,
                 core.proto,
-                read.get(b"host", b""),
+                host or b"",
                 rid,
                 traceparent_or_new(read.get(b"traceparent")),
             ),
