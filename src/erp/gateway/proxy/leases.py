@@ -4,12 +4,15 @@ A replica asks Redis for up to `n` tokens of a bucket at once (TAKE_BATCH_LUA) a
 next requests of that bucket from the tokens it holds, with no round trip. Tokens are taken
 from the shared bucket *before* they are spent, so the replicas together never admit more than
 the bucket allows: there is no overshoot. The cost is the other way: a replica may hold up to
-`n - 1` tokens it has not spent yet; other replicas cannot use them, and they are dropped
-unused when the lease ends (LEASE_SECONDS after the grant). Per bucket and replica, a client
-may thus be refused up to `n - 1` requests early per lease period. `n` is ERP_RATE_LIMIT_BATCH,
-capped at an eighth of the bucket's burst, so small buckets stay exact (n = 1).
+`n` tokens it has not spent yet; other replicas cannot use them, and they are dropped unused
+when the lease ends (LEASE_SECONDS after the last grant). Per bucket and replica, a client may
+thus be refused up to `n` requests early per lease period. `n` is ERP_RATE_LIMIT_BATCH, capped
+at an eighth of the bucket's burst, so small buckets stay exact (n = 1).
 
-One fetch per bucket is in flight at a time; requests arriving meanwhile wait for it.
+When a lease runs down to half a batch, it is topped up to `n` in the background, so a steady
+stream of requests does not wait for Redis (a bucket's first request does, and so does one
+that a burst left without a token before the top-up came back). One fetch per bucket is in
+flight at a time; requests that find no token meanwhile wait for it.
 """
 
 from __future__ import annotations
@@ -61,10 +64,15 @@ class _Request:
 class Lease:
     """Tokens of one bucket held by this replica, and what Redis last said about the bucket."""
 
-    __slots__ = ("burst", "expires", "fetching", "rate", "remaining", "tokens", "waiters")
+    __slots__ = (
+        "burst", "expires", "fetching", "key", "low", "rate", "remaining", "size", "tokens",
+        "waiters",
+    )  # fmt: skip
 
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
+    def __init__(self, key: bytes, rate: float, burst: int, size: int) -> None:
+        self.key, self.rate, self.burst = key, rate, burst
+        self.size = size  # tokens held after a top-up
+        self.low = size // 2 if size > 1 else -1  # top up at this level (never when exact)
         self.tokens = 0
         self.expires = 0.0
         self.remaining = 0
@@ -93,7 +101,8 @@ class LeasedBuckets:
         if lease is None:
             if len(self._leases) >= 100_000:
                 self._drop_idle(now)
-            lease = self._leases[key] = Lease(rate, burst)
+            size = min(self.batch, max(1, burst // 8))
+            lease = self._leases[key] = Lease(key, rate, burst, size)
         elif lease.expires <= now and not lease.fetching:
             lease.tokens = 0  # an ended lease: its unspent tokens are given up
         return lease
@@ -119,9 +128,11 @@ class LeasedBuckets:
         if ready:
             for lease in leases:
                 lease.tokens -= 1
+                if lease.tokens <= lease.low and not lease.fetching:
+                    self._refill(lease)
             return self._allowed(leases)
         req = _Request(buckets, done)
-        for (key, _, _), lease in zip(buckets, leases, strict=True):
+        for lease in leases:
             if lease.tokens >= 1:
                 lease.tokens -= 1
                 req.reserved.append(lease)
@@ -129,20 +140,20 @@ class LeasedBuckets:
                 req.missing += 1
                 lease.waiters.append(req)
                 if not lease.fetching:
-                    self._refill(key, lease)
+                    self._refill(lease)
         return None
 
-    def _refill(self, key: bytes, lease: Lease) -> None:
+    def _refill(self, lease: Lease) -> None:
         lease.fetching = True
-        want = max(len(lease.waiters), min(self.batch, max(1, lease.burst // 8)))
+        want = max(len(lease.waiters), lease.size - max(lease.tokens, 0))
 
         def reply(answer: list[int] | None) -> None:
             lease.fetching = False
-            self._granted(key, lease, answer)
+            self._granted(lease, answer)
 
-        self._fetch(key, lease.rate, lease.burst, want, reply)
+        self._fetch(lease.key, lease.rate, lease.burst, want, reply)
 
-    def _granted(self, key: bytes, lease: Lease, answer: list[int] | None) -> None:
+    def _granted(self, lease: Lease, answer: list[int] | None) -> None:
         waiters, lease.waiters = lease.waiters, []
         if answer is None:  # Redis failed: every waiter is decided elsewhere
             for req in waiters:
@@ -165,7 +176,7 @@ class LeasedBuckets:
                 self._finish(req, Decision(False, limit, 0, reset, max(retry, 1)))
             else:  # more waiters than tokens granted: ask again for the rest
                 lease.waiters = [w for w in waiters[i:] if not w.finished]
-                self._refill(key, lease)
+                self._refill(lease)
                 return
 
     def _finish(self, req: _Request, decision: Decision | None) -> None:
