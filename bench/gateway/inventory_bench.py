@@ -44,15 +44,15 @@ def _erp(*args: str) -> list[str]:
 @contextmanager
 def inventory_stack(
     args: argparse.Namespace, secret: str, process: Callable[..., Any], free_port: Callable[[], int]
-) -> Iterator[tuple[str, Endpoint, Endpoint, Endpoint]]:
-    """The token and (URL, proxy pid) of GET /items/{sku}: direct, through nginx, through the
-    gateway."""
+) -> Iterator[tuple[str, dict[str, Endpoint]]]:
+    """The token and (URL, proxy pid) of GET /items/{sku}: direct, through nginx (default CPU
+    policy and SCHED_BATCH), through the gateway (default ERP_SCHED_POLICY=batch, and normal)."""
     name = f"erp_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     now = int(time.time())
     token = jwt.encode({"sub": "bench", "roles": ["admin"], "iat": now, "exp": now + 3600,
                         "iss": "erp", "typ": "access"}, secret)  # fmt: skip
-    iport, nport, gport = free_port(), free_port(), free_port()
+    iport, nport, nbport, gport, gnport = (free_port() for _ in range(5))
     try:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             env = {**os.environ, "ERP_JWT_SECRET": secret, "ERP_LOG_LEVEL": "WARNING",
@@ -61,27 +61,40 @@ def inventory_stack(
                        "ERP_HOST": "127.0.0.1"}  # fmt: skip
             subprocess.run(_erp("migrate", "inventory"), env=inv_env, check=True,
                            capture_output=True)  # fmt: skip
-            gw_env = {**env, "ERP_PORT": str(gport), "ERP_HOST": "127.0.0.1",
+            gw_env = {**env, "ERP_HOST": "127.0.0.1",
                       "ERP_INVENTORY_URL": f"http://127.0.0.1:{iport}",
                       "ERP_REDIS_URL": args.redis_url, "ERP_ADMIN_PASSWORD": "bench-admin-pw",
                       "ERP_RATE_LIMIT_USER_PER_SECOND": "1000000000",
                       "ERP_RATE_LIMIT_IP_PER_SECOND": "1000000000"}  # fmt: skip
             subprocess.run(_erp("migrate", "gateway"), env=gw_env, check=True,
                            capture_output=True)  # fmt: skip
-            conf = (HERE / "nginx.conf.template").read_text()
-            Path(tmp, "nginx.conf").write_text(conf.format(tmp=tmp, backend_port=iport, port=nport))
-            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
             cpu = args.server_cpu
             stack.enter_context(process(_erp("serve", "inventory"), cpu, iport, env=inv_env))
             _seed(iport, token)
-            ngx = stack.enter_context(
-                process([nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"], cpu, nport)
-            )
-            gw = stack.enter_context(process(_erp("serve", "gateway"), cpu, gport, env=gw_env))
             path = f"/items/{SKU}"
-            yield (token, (f"http://127.0.0.1:{iport}{path}", None),
-                   (f"http://127.0.0.1:{nport}/api/inventory{path}", ngx.pid),
-                   (f"http://127.0.0.1:{gport}/api/inventory{path}", gw.pid))  # fmt: skip
+            ends: dict[str, Endpoint] = {"direct": (f"http://127.0.0.1:{iport}{path}", None)}
+            conf = (HERE / "nginx.conf.template").read_text()
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            for row, port, policy in (
+                ("nginx", nport, []),
+                ("nginx-batch", nbport, ["chrt", "--batch", "0"]),
+            ):
+                home = Path(tmp, row)
+                home.mkdir()
+                (home / "nginx.conf").write_text(
+                    conf.format(tmp=home, backend_port=iport, port=port)
+                )
+                cmd = [*policy, nginx, "-p", str(home), "-c", str(home / "nginx.conf")]
+                proc = stack.enter_context(process(cmd, cpu, port))
+                ends[row] = (f"http://127.0.0.1:{port}/api/inventory{path}", proc.pid)
+            for row, port, sched in (
+                ("gateway", gport, "batch"),
+                ("gateway-normal", gnport, "normal"),
+            ):
+                env = {**gw_env, "ERP_PORT": str(port), "ERP_SCHED_POLICY": sched}
+                proc = stack.enter_context(process(_erp("serve", "gateway"), cpu, port, env=env))
+                ends[row] = (f"http://127.0.0.1:{port}/api/inventory{path}", proc.pid)
+            yield token, ends
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

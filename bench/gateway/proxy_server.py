@@ -9,6 +9,7 @@ import signal
 import uvloop
 
 from erp.gateway.proxy import GatewayProxy, JwtConfig, ProxyConfig, RateLimitConfig, RouteConfig
+from erp.gateway.serve import apply_sched_policy
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -48,4 +49,8 @@ if __name__ == "__main__":
     p.add_argument("--key-prefix", default="erp:bench:")
     p.add_argument("--no-rate-limit", action="store_true")
     p.add_argument("--batch", type=int, default=1, help="rate-limit tokens per Redis round trip")
-    uvloop.run(main(p.parse_args()))
+    p.add_argument("--sched-policy", choices=["batch", "normal"], default="batch",
+                   help="CPU policy, as ERP_SCHED_POLICY of `erp serve gateway`")  # fmt: skip
+    args = p.parse_args()
+    apply_sched_policy(args.sched_policy)
+    uvloop.run(main(args))

@@ -185,45 +185,62 @@ BACKENDS = {
 }
 
 
-def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
+# nginx run as the gateway runs by default (ERP_SCHED_POLICY=batch), for a like-for-like row.
+BATCH = ["chrt", "--batch", "0"]
+NGINX = "nginx reverse proxy (keepalive)"
+NGINX_BATCH = "nginx, as above, under SCHED_BATCH (`chrt --batch`)"
+
+
+def nginx_command(tmp: str, name: str) -> list[str]:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return [nginx, "-p", f"{tmp}/{name}", "-c", f"{tmp}/{name}/nginx.conf"]
+
+
+def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
     now = int(time.time())
     token = jwt.encode({"sub": "bench", "roles": ["admin"], "iat": now, "exp": now + 3600,
                         "iss": "erp", "typ": "access"}, SECRET)  # fmt: skip
-    bport, nport, gport, g2port, g3port = (free_port() for _ in range(5))
+    bport, nport, nbport, gport, g2port, g3port, g4port = (free_port() for _ in range(7))
     path = "/api/bench/items"
     with tempfile.TemporaryDirectory() as tmp:
-        conf = (HERE / "nginx.conf.template").read_text().format(tmp=tmp, backend_port=bport,
-                                                                 port=nport)  # fmt: skip
-        Path(tmp, "nginx.conf").write_text(conf)
+        for name, port in (("nginx", nport), ("nginx-batch", nbport)):
+            Path(tmp, name).mkdir()
+            conf = (HERE / "nginx.conf.template").read_text()
+            Path(tmp, name, "nginx.conf").write_text(
+                conf.format(tmp=f"{tmp}/{name}", backend_port=bport, port=port)
+            )
         backend = [PY, str(HERE / BACKENDS[kind][0]), str(bport)]
         gateway = [PY, str(HERE / "proxy_server.py"), "--backend-port", str(bport),
                    "--secret", SECRET, "--redis-url", args.redis_url,
                    "--key-prefix", f"erp:bench:{uuid.uuid4().hex[:8]}:"]  # fmt: skip
-        nginx_cmd = [nginx, "-p", tmp, "-c", f"{tmp}/nginx.conf"]
+        cpu = args.server_cpu
         with (
-            process(backend, args.server_cpu, bport),
-            process(nginx_cmd, args.server_cpu, nport) as ngx,
-            process([*gateway, "--port", str(gport)], args.server_cpu, gport) as g1,
+            process(backend, cpu, bport),
+            process(nginx_command(tmp, "nginx"), cpu, nport) as ngx,
+            process([*BATCH, *nginx_command(tmp, "nginx-batch")], cpu, nbport) as ngx_b,
+            process([*gateway, "--port", str(g3port), "--batch", "16"], cpu, g3port) as g3,
             process(
-                [*gateway, "--port", str(g2port), "--no-rate-limit"], args.server_cpu, g2port
-            ) as g2,
-            process(
-                [*gateway, "--port", str(g3port), "--batch", "16"], args.server_cpu, g3port
-            ) as g3,
+                [*gateway, "--port", str(g4port), "--batch", "16", "--sched-policy", "normal"],
+                cpu,
+                g4port,
+            ) as g4,  # fmt: skip
+            process([*gateway, "--port", str(gport)], cpu, gport) as g1,
+            process([*gateway, "--port", str(g2port), "--no-rate-limit"], cpu, g2port) as g2,
         ):
+            url = "http://127.0.0.1:{}" + path
             rows = measure(
                 args,
                 [
-                    ("backend direct", f"http://127.0.0.1:{bport}{path}", None),
-                    ("nginx reverse proxy (keepalive)", f"http://127.0.0.1:{nport}{path}",
-                     ngx.pid),
+                    ("backend direct", url.format(bport), None),
+                    (NGINX, url.format(nport), ngx.pid),
+                    (NGINX_BATCH, url.format(nbport), ngx_b.pid),
                     ("erp gateway (JWT + Redis rate limit, batch 16 + metrics)",
-                     f"http://127.0.0.1:{g3port}{path}", g3.pid),
+                     url.format(g3port), g3.pid),
+                    ("erp gateway, as above but ERP_SCHED_POLICY=normal",
+                     url.format(g4port), g4.pid),
                     ("erp gateway (JWT + Redis rate limit, 1 per request + metrics)",
-                     f"http://127.0.0.1:{gport}{path}", g1.pid),
-                    ("erp gateway (JWT + metrics, no rate limit)",
-                     f"http://127.0.0.1:{g2port}{path}", g2.pid),
+                     url.format(gport), g1.pid),
+                    ("erp gateway (JWT + metrics, no rate limit)", url.format(g2port), g2.pid),
                 ],
                 token,
             )  # fmt: skip
@@ -234,11 +251,14 @@ def run_inventory(args: argparse.Namespace) -> tuple[str, list[Row]]:
     """A real read endpoint: `erp serve inventory` on PostgreSQL, behind `erp serve gateway`."""
     from inventory_bench import inventory_stack
 
-    with inventory_stack(args, SECRET, process, free_port) as (token, direct, nginx, gateway):
+    with inventory_stack(args, SECRET, process, free_port) as (token, ends):
         rows = measure(
             args,
-            [("inventory direct", *direct), ("nginx reverse proxy (keepalive)", *nginx),
-             ("erp serve gateway (JWT + Redis rate limit, batch 16 + metrics)", *gateway)],
+            [("inventory direct", *ends["direct"]), (NGINX, *ends["nginx"]),
+             (NGINX_BATCH, *ends["nginx-batch"]),
+             ("erp serve gateway (JWT + Redis rate limit, batch 16 + metrics)", *ends["gateway"]),
+             ("erp serve gateway, as above but ERP_SCHED_POLICY=normal",
+              *ends["gateway-normal"])],
             token,
         )  # fmt: skip
     return "inventory", rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from pathlib import Path
@@ -66,3 +67,25 @@ def test_client_connection_limit_leaves_descriptors_for_upstreams() -> None:
     assert 64 <= limit <= 10_000
     if soft != resource.RLIM_INFINITY and soft >= 128:
         assert limit <= soft // 2
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="Linux CPU policies only")
+@pytest.mark.parametrize(("setting", "policy"), [(None, "SCHED_BATCH"), ("normal", "SCHED_OTHER")])
+def test_cpu_policy_of_every_gateway_thread(
+    tmp_path: Path, setting: str | None, policy: str
+) -> None:
+    extra = {"ERP_SCHED_POLICY": setting} if setting else {}
+    cm, _ = start_gateway(tmp_path, upstream="http://127.0.0.1:9", redis_url=None, **extra)
+    with cm as gateway:
+        gateway.wait_ready()
+        threads = [int(t.name) for t in Path(f"/proc/{gateway.proc.pid}/task").iterdir()]
+        assert {os.sched_getscheduler(t) for t in threads} == {getattr(os, policy)}
+
+
+def test_an_unknown_cpu_policy_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    cm, _ = start_gateway(
+        tmp_path, upstream="http://127.0.0.1:9", redis_url=None, ERP_SCHED_POLICY="fifo"
+    )
+    with cm as gateway:
+        assert gateway.proc.wait(timeout=20) != 0
+        assert "ERP_SCHED_POLICY" in gateway.log.read_text()

@@ -15,6 +15,7 @@
 | ERP_UPSTREAM_TIMEOUT_SECONDS | 30 | per-upstream response timeout |
 | ERP_CLIENT_TIMEOUT_SECONDS | 10 | deadline for a request head, and between body parts |
 | ERP_FORWARDED_PROTO | http | scheme clients use; https adds Strict-Transport-Security |
+| ERP_SCHED_POLICY | batch | CPU policy of `erp serve gateway` on Linux: batch or normal |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_seconds: float = Field(30.0, gt=0, le=600)
     client_timeout_seconds: float = Field(10.0, gt=0, le=300)
     forwarded_proto: Literal["http", "https"] = "http"
+    sched_policy: Literal["batch", "normal"] = "batch"
     # Namespaces the gateway's Redis keys (rate limits, login lockouts, revoked tokens), so
     # installations or test runs can share one Redis.
     redis_key_prefix: str = Field("erp:", pattern=r"^[A-Za-z0-9:_.-]{1,64}$")
