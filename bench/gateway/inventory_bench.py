@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,14 +15,12 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import jwt
+from nginx_site import nginx_site
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 PG = os.environ.get("ERP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 SKU = "BENCH-1"
 Endpoint = tuple[str, int | None]  # URL, pid of the proxy in front (None: direct)
@@ -73,18 +70,8 @@ def inventory_stack(
             _seed(iport, token)
             path = f"/items/{SKU}"
             ends: dict[str, Endpoint] = {"direct": (f"http://127.0.0.1:{iport}{path}", None)}
-            conf = (HERE / "nginx.conf.template").read_text()
-            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-            for row, port, policy in (
-                ("nginx", nport, []),
-                ("nginx-batch", nbport, ["chrt", "--batch", "0"]),
-            ):
-                home = Path(tmp, row)
-                home.mkdir()
-                (home / "nginx.conf").write_text(
-                    conf.format(tmp=home, backend_port=iport, port=port)
-                )
-                cmd = [*policy, nginx, "-p", str(home), "-c", str(home / "nginx.conf")]
+            for row, port, batch in (("nginx", nport, False), ("nginx-batch", nbport, True)):
+                cmd = nginx_site(tmp, row, iport, port, batch=batch)
                 proc = stack.enter_context(process(cmd, cpu, port))
                 ends[row] = (f"http://127.0.0.1:{port}/api/inventory{path}", proc.pid)
             for row, port, sched in (

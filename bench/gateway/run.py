@@ -10,7 +10,6 @@ import argparse
 import os
 import platform
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+from nginx_site import nginx_site
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -185,15 +185,8 @@ BACKENDS = {
 }
 
 
-# nginx run as the gateway runs by default (ERP_SCHED_POLICY=batch), for a like-for-like row.
-BATCH = ["chrt", "--batch", "0"]
 NGINX = "nginx reverse proxy (keepalive)"
 NGINX_BATCH = "nginx, as above, under SCHED_BATCH (`chrt --batch`)"
-
-
-def nginx_command(tmp: str, name: str) -> list[str]:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    return [nginx, "-p", f"{tmp}/{name}", "-c", f"{tmp}/{name}/nginx.conf"]
 
 
 def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
@@ -203,12 +196,8 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
     bport, nport, nbport, gport, g2port, g3port, g4port = (free_port() for _ in range(7))
     path = "/api/bench/items"
     with tempfile.TemporaryDirectory() as tmp:
-        for name, port in (("nginx", nport), ("nginx-batch", nbport)):
-            Path(tmp, name).mkdir()
-            conf = (HERE / "nginx.conf.template").read_text()
-            Path(tmp, name, "nginx.conf").write_text(
-                conf.format(tmp=f"{tmp}/{name}", backend_port=bport, port=port)
-            )
+        nginx = nginx_site(tmp, "nginx", bport, nport)
+        nginx_batch = nginx_site(tmp, "nginx-batch", bport, nbport, batch=True)
         backend = [PY, str(HERE / BACKENDS[kind][0]), str(bport)]
         gateway = [PY, str(HERE / "proxy_server.py"), "--backend-port", str(bport),
                    "--secret", SECRET, "--redis-url", args.redis_url,
@@ -216,8 +205,8 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
         cpu = args.server_cpu
         with (
             process(backend, cpu, bport),
-            process(nginx_command(tmp, "nginx"), cpu, nport) as ngx,
-            process([*BATCH, *nginx_command(tmp, "nginx-batch")], cpu, nbport) as ngx_b,
+            process(nginx, cpu, nport) as ngx,
+            process(nginx_batch, cpu, nbport) as ngx_b,
             process([*gateway, "--port", str(g3port), "--batch", "16"], cpu, g3port) as g3,
             process(
                 [*gateway, "--port", str(g4port), "--batch", "16", "--sched-policy", "normal"],
