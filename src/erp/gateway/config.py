@@ -7,7 +7,7 @@
 | ERP_REFRESH_TOKEN_TTL_SECONDS | 1209600 | lifetime of a refresh token (14 days) |
 | ERP_RATE_LIMIT_USER_PER_SECOND | 50 | sustained requests per user (burst: twice that) |
 | ERP_RATE_LIMIT_IP_PER_SECOND | 100 | sustained requests per client IP (burst: twice that) |
-| ERP_RATE_LIMIT_BATCH | 16 | tokens a replica takes from Redis per round trip |
+| ERP_RATE_LIMIT_BATCH | 64 | most tokens a replica holds per bucket (at most burst/8) |
 | ERP_LOGIN_MAX_FAILURES | 5 | failed logins per username and IP before lockout |
 | ERP_JWT_ALGORITHM | HS256 | HS256 (ERP_JWT_SECRET) or RS256 (key pair below) |
 | ERP_JWT_PRIVATE_KEY | (none) | PEM private key, RS256 only |
@@ -33,7 +33,7 @@ class GatewaySettings(ServiceSettings):
     refresh_token_ttl_seconds: int = Field(14 * 86_400, ge=60, le=90 * 86_400)
     rate_limit_user_per_second: float = Field(50.0, gt=0)
     rate_limit_ip_per_second: float = Field(100.0, gt=0)
-    rate_limit_batch: int = Field(16, ge=1, le=1000)
+    rate_limit_batch: int = Field(64, ge=1, le=1000)
     login_max_failures: int = Field(5, ge=1, le=100)
     jwt_private_key: SecretStr | None = None
     upstream_timeout_seconds: float = Field(30.0, gt=0, le=600)

@@ -42,31 +42,83 @@ def local_never(_: Any) -> Decision:
     raise AssertionError("no fallback expected")
 
 
-def test_one_round_trip_serves_a_batch() -> None:
-    redis = FakeRedis(tokens=100)
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_lease_grows_while_requests_outrun_it_and_then_serves_a_batch_per_round_trip() -> None:
+    redis = FakeRedis(tokens=1000)
     leased = LeasedBuckets(8, redis.fetch, lambda: 0.0, local_never)
     bucket = [(b"u:ann", 10.0, 80)]
-    decided: list[Decision] = []
-    assert leased.take(bucket, decided.append) is None
+    waited = []
+    for _ in range(8):  # three requests arrive per Redis round trip
+        waited.append(sum(leased.take(bucket, lambda d: None) is None for _ in range(3)))
+        redis.flush()
+    assert redis.calls[0] == 1 and max(redis.calls) == 8  # from one token up to the batch
+    assert waited[0] == 3 and waited[-3:] == [0, 0, 0]  # once grown, nobody waits
+    lease = leased._leases[b"u:ann"]
+    assert lease.size == 8
+    calls = len(redis.calls)
+    for _ in range(4):
+        assert all(leased.take(bucket, lambda d: None) is not None for _ in range(4))
+        redis.flush()
+    assert len(redis.calls) == calls + 4  # a round trip per four requests: half a batch
+
+
+def test_a_caller_that_comes_now_and_then_takes_one_token_per_request() -> None:
+    redis = FakeRedis(tokens=1000)
+    clock = Clock()
+    leased = LeasedBuckets(8, redis.fetch, clock, local_never)
+    bucket = [(b"u:eve", 10.0, 80)]
+    for _ in range(5):
+        assert leased.take(bucket, lambda d: None) is None
+        redis.flush()
+        clock.now += 0.5
+    # Exact: nothing held back that the caller might be refused for elsewhere.
+    assert redis.calls == [1] * 5
+    assert leased._leases[b"u:eve"].tokens == 0
+
+
+def test_a_lease_that_ends_with_tokens_unspent_halves() -> None:
+    redis = FakeRedis(tokens=1000)
+    clock = Clock()
+    leased = LeasedBuckets(8, redis.fetch, clock, local_never)
+    bucket = [(b"u:fay", 10.0, 80)]
+    spent = 0
+    for _ in range(8):
+        for _ in range(3):
+            leased.take(bucket, lambda d: None)
+            spent += 1
+        redis.flush()
+    lease = leased._leases[b"u:fay"]
+    assert lease.size == 8
+    held = lease.tokens
+    assert held > 0
+    clock.now += 5  # the caller paused: the lease ended with tokens unspent
+    assert leased.take(bucket, lambda d: None) is None
+    assert lease.size == 4 and redis.calls[-1] == 4
     redis.flush()
-    assert redis.calls == [8] and decided[0].allowed
-    immediate = [leased.take(bucket, decided.append) for _ in range(7)]
-    assert all(d is not None and d.allowed for d in immediate)
-    # Seven more requests took one more round trip: the top-up at half a batch, asked for
-    # while tokens were left, so nobody waited for it.
-    assert redis.calls == [8, 4]
-    assert leased.take(bucket, decided.append) is None  # the top-up has not arrived yet
-    redis.flush()
-    assert len(decided) == 2 and decided[1].allowed
+    assert lease.tokens == 3
+    # Every token taken from Redis was spent, is held, or was given up with the ended lease.
+    assert 1000 - redis.tokens == spent + 1 + 3 + held
 
 
 def test_a_steady_stream_never_waits_and_never_holds_more_than_a_batch() -> None:
     redis = FakeRedis(tokens=10_000)
     leased = LeasedBuckets(16, redis.fetch, lambda: 0.0, local_never)
     bucket = [(b"u:dee", 100.0, 1000)]
-    leased.take(bucket, lambda d: None)
-    redis.flush()
+    grown = 0
+    for _ in range(6):  # grow the lease to the batch
+        for _ in range(6):
+            leased.take(bucket, lambda d: None)
+            grown += 1
+        redis.flush()
     lease = leased._leases[b"u:dee"]
+    assert lease.size == 16
     for i in range(2000):
         decision = leased.take(bucket, lambda d: None)
         assert decision is not None and decision.allowed, f"request {i} waited"
@@ -75,20 +127,21 @@ def test_a_steady_stream_never_waits_and_never_holds_more_than_a_batch() -> None
             redis.flush()
     redis.flush()
     # Every token taken from Redis was spent or is still held here: nothing minted, none lost.
-    assert 10_000 - redis.tokens == 2001 + lease.tokens
+    assert 10_000 - redis.tokens == grown + 2000 + lease.tokens
     assert all(want <= 16 for want in redis.calls)
 
 
-def test_waiters_share_one_fetch_and_are_refused_when_the_bucket_is_empty() -> None:
+def test_waiters_share_a_fetch_and_are_refused_when_the_bucket_is_empty() -> None:
     redis = FakeRedis(tokens=3)
     leased = LeasedBuckets(8, redis.fetch, lambda: 0.0, local_never)
     bucket = [(b"u:bob", 1.0, 80)]
     decided: list[Decision] = []
     for _ in range(5):
         assert leased.take(bucket, decided.append) is None
-    redis.flush()  # 3 granted for 5 waiters: the other two ask again
+    redis.flush()  # one token for the first; the four others ask again together
+    redis.flush()  # two granted for four
     redis.flush()  # nothing left: refused
-    assert len(redis.calls) == 2
+    assert redis.calls == [1, 4, 2]
     assert [d.allowed for d in decided] == [True, True, True, False, False]
     assert decided[-1].retry_after >= 1
 

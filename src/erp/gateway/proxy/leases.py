@@ -1,18 +1,22 @@
 """Batched rate limiting: take several tokens from a Redis bucket per round trip, spend them here.
 
-A replica asks Redis for up to `n` tokens of a bucket at once (TAKE_BATCH_LUA) and admits the
+A replica asks Redis for several tokens of a bucket at once (TAKE_BATCH_LUA) and admits the
 next requests of that bucket from the tokens it holds, with no round trip. Tokens are taken
 from the shared bucket *before* they are spent, so the replicas together never admit more than
-the bucket allows: there is no overshoot. The cost is the other way: a replica may hold up to
-`n` tokens it has not spent yet; other replicas cannot use them, and they are dropped unused
-when the lease ends (LEASE_SECONDS after the last grant). Per bucket and replica, a client may
-thus be refused up to `n` requests early per lease period. `n` is ERP_RATE_LIMIT_BATCH, capped
-at an eighth of the bucket's burst, so small buckets stay exact (n = 1).
+the bucket allows: there is no overshoot. The cost is the other way: a replica may hold tokens
+it has not spent yet; other replicas cannot use them, and they are dropped unused when the
+lease ends (LEASE_SECONDS after the last grant). Per bucket and replica, a client may thus be
+refused up to `n` requests early per lease period, where `n` is ERP_RATE_LIMIT_BATCH capped at
+an eighth of the bucket's burst, so small buckets stay exact (n = 1).
 
-When a lease runs down to half a batch, it is topped up to `n` in the background, so a steady
-stream of requests does not wait for Redis (a bucket's first request does, and so does one
-that a burst left without a token before the top-up came back). One fetch per bucket is in
-flight at a time; requests that find no token meanwhile wait for it.
+How many tokens a lease holds follows the bucket's request rate. It starts at one (a caller
+that comes now and then costs one round trip per request, and holds nothing back). When a
+lease runs dry within GROW_SECONDS of its last grant, requests are outrunning it: it doubles,
+up to `n`. When it ends with tokens unspent, it halves. A lease of two tokens or more is topped
+up in the background when it runs down to half, so a steady stream of requests does not wait
+for Redis (a bucket's first requests do while the lease grows, and so does one that a burst
+left without a token before the top-up came back). One fetch per bucket is in flight at a
+time; requests that find no token meanwhile wait for it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from erp.gateway.proxy.buckets import Decision
 
 LEASE_SECONDS = 1.0
+GROW_SECONDS = 0.1  # a lease spent this soon after its grant was too small
 
 # KEYS[1]: the bucket; ARGV: rate, burst, wanted tokens. Returns
 # {granted, limit, remaining, reset_seconds, retry_after_seconds}.
@@ -65,16 +70,18 @@ class Lease:
     """Tokens of one bucket held by this replica, and what Redis last said about the bucket."""
 
     __slots__ = (
-        "burst", "expires", "fetching", "key", "low", "rate", "remaining", "size", "tokens",
-        "waiters",
+        "burst", "cap", "expires", "fetching", "granted_at", "grown", "key", "rate",
+        "remaining", "size", "tokens", "waiters",
     )  # fmt: skip
 
-    def __init__(self, key: bytes, rate: float, burst: int, size: int) -> None:
+    def __init__(self, key: bytes, rate: float, burst: int, cap: int) -> None:
         self.key, self.rate, self.burst = key, rate, burst
-        self.size = size  # tokens held after a top-up
-        self.low = size // 2 if size > 1 else -1  # top up at this level (never when exact)
+        self.cap = cap  # the most tokens ever held
+        self.size = 1  # tokens held after a top-up, between 1 and cap
         self.tokens = 0
+        self.granted_at = -LEASE_SECONDS
         self.expires = 0.0
+        self.grown = False  # doubled since the last grant
         self.remaining = 0
         self.fetching = False
         self.waiters: list[_Request] = []
@@ -101,10 +108,13 @@ class LeasedBuckets:
         if lease is None:
             if len(self._leases) >= 100_000:
                 self._drop_idle(now)
-            size = min(self.batch, max(1, burst // 8))
-            lease = self._leases[key] = Lease(key, rate, burst, size)
-        elif lease.expires <= now and not lease.fetching:
-            lease.tokens = 0  # an ended lease: its unspent tokens are given up
+            cap = min(self.batch, max(1, burst // 8))
+            lease = self._leases[key] = Lease(key, rate, burst, cap)
+        elif lease.expires <= now and not lease.fetching and lease.tokens > 0:
+            # An ended lease: its unspent tokens are given up, and it was larger than the
+            # caller's pace needs.
+            lease.tokens = 0
+            lease.size = max(1, lease.size // 2)
         return lease
 
     def _drop_idle(self, now: float) -> None:
@@ -128,7 +138,7 @@ class LeasedBuckets:
         if ready:
             for lease in leases:
                 lease.tokens -= 1
-                if lease.tokens <= lease.low and not lease.fetching:
+                if lease.size > 1 and lease.tokens * 2 <= lease.size and not lease.fetching:
                     self._refill(lease)
             return self._allowed(leases)
         req = _Request(buckets, done)
@@ -139,6 +149,9 @@ class LeasedBuckets:
             else:
                 req.missing += 1
                 lease.waiters.append(req)
+                if not lease.grown and now - lease.granted_at < GROW_SECONDS:
+                    lease.grown = True  # run dry soon after a grant: requests outrun it
+                    lease.size = min(lease.cap, lease.size * 2)
                 if not lease.fetching:
                     self._refill(lease)
         return None
@@ -162,6 +175,9 @@ class LeasedBuckets:
         granted, limit, remaining, reset, retry = (int(x) for x in answer)
         lease.tokens += granted
         lease.remaining = remaining
+        if granted:
+            lease.granted_at = self._clock()
+            lease.grown = False
         lease.expires = self._clock() + LEASE_SECONDS
         for i, req in enumerate(waiters):
             if req.finished:
