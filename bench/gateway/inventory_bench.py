@@ -40,16 +40,21 @@ def _erp(*args: str) -> list[str]:
 
 @contextmanager
 def inventory_stack(
-    args: argparse.Namespace, secret: str, process: Callable[..., Any], free_port: Callable[[], int]
+    args: argparse.Namespace,
+    secret: str,
+    process: Callable[..., Any],
+    free_port: Callable[[], int],
+    compiled: dict[str, str],
 ) -> Iterator[tuple[str, dict[str, Endpoint]]]:
     """The token and (URL, proxy pid) of GET /items/{sku}: direct, through nginx (default CPU
-    policy and SCHED_BATCH), through the gateway (default ERP_SCHED_POLICY=batch, and normal)."""
+    policy and SCHED_BATCH), through the gateway compiled (`compiled`: its environment; default
+    ERP_SCHED_POLICY=batch, and normal) and pure Python."""
     name = f"erp_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     now = int(time.time())
     token = jwt.encode({"sub": "bench", "roles": ["admin"], "iat": now, "exp": now + 3600,
                         "iss": "erp", "typ": "access"}, secret)  # fmt: skip
-    iport, nport, nbport, gport, gnport = (free_port() for _ in range(5))
+    iport, nport, nbport, gport, gnport, gpport = (free_port() for _ in range(6))
     try:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             env = {**os.environ, "ERP_JWT_SECRET": secret, "ERP_LOG_LEVEL": "WARNING",
@@ -74,11 +79,13 @@ def inventory_stack(
                 cmd = nginx_site(tmp, row, iport, port, batch=batch)
                 proc = stack.enter_context(process(cmd, cpu, port))
                 ends[row] = (f"http://127.0.0.1:{port}/api/inventory{path}", proc.pid)
-            for row, port, sched in (
-                ("gateway", gport, "batch"),
-                ("gateway-normal", gnport, "normal"),
+            build = {"PYTHONPATH": compiled["PYTHONPATH"]}
+            for row, port, sched, extra in (
+                ("gateway", gport, "batch", build),
+                ("gateway-normal", gnport, "normal", build),
+                ("gateway-pure", gpport, "batch", {}),
             ):
-                env = {**gw_env, "ERP_PORT": str(port), "ERP_SCHED_POLICY": sched}
+                env = {**gw_env, **extra, "ERP_PORT": str(port), "ERP_SCHED_POLICY": sched}
                 proc = stack.enter_context(process(_erp("serve", "gateway"), cpu, port, env=env))
                 ends[row] = (f"http://127.0.0.1:{port}/api/inventory{path}", proc.pid)
             yield token, ends

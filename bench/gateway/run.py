@@ -24,10 +24,24 @@ from pathlib import Path
 import jwt
 from nginx_site import nginx_site
 
+from erp.gateway.config import GatewaySettings
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PY = sys.executable
 SECRET = "bench-signing-key-" + "x" * 32
+# ERP_RATE_LIMIT_BATCH's default: the most tokens a lease holds.
+BATCH = str(GatewaySettings.model_fields["rate_limit_batch"].default)
+
+
+def compiled_env(path: str) -> dict[str, str]:
+    """The environment that runs the compiled proxy engine (`make compiled`), as the image does."""
+    probe = [PY, "-c", "import erp.gateway.proxy.exchange as m; print(m.__file__)"]
+    env = {**os.environ, "PYTHONPATH": path}
+    found = subprocess.run(probe, env=env, capture_output=True, text=True).stdout.strip()
+    if not found.endswith(".so"):
+        sys.exit(f"--compiled: no compiled proxy engine in {path} (run `make compiled`)")
+    return env
 
 
 @dataclass
@@ -168,6 +182,8 @@ def main() -> None:
     p.add_argument("--backend", choices=["raw", "starlette", "inventory"], action="append",
                    help="backend(s) to use; default: all, one table each")  # fmt: skip
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "gateway.md"))
+    p.add_argument("--compiled", default=str(ROOT / "build" / "compiled"),
+                   help="the compiled build of `make compiled`")  # fmt: skip
     args = p.parse_args()
     kinds = args.backend or ["raw", "starlette", "inventory"]
     tables = [run_inventory(args) if k == "inventory" else run_backend(args, k) for k in kinds]
@@ -187,14 +203,18 @@ BACKENDS = {
 
 NGINX = "nginx reverse proxy (keepalive)"
 NGINX_BATCH = "nginx, as above, under SCHED_BATCH (`chrt --batch`)"
+GATEWAY = "erp gateway, compiled as in the image (JWT + batched Redis rate limit + metrics)"
+GATEWAY_NORMAL = "erp gateway, as above but ERP_SCHED_POLICY=normal"
+GATEWAY_PURE = "erp gateway, as above but pure Python (the editable `make install`)"
 
 
 def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
     now = int(time.time())
     token = jwt.encode({"sub": "bench", "roles": ["admin"], "iat": now, "exp": now + 3600,
                         "iss": "erp", "typ": "access"}, SECRET)  # fmt: skip
-    bport, nport, nbport, gport, g2port, g3port, g4port = (free_port() for _ in range(7))
+    bport, nport, nbport, gport, g2port, g3port, g4port, g5port = (free_port() for _ in range(8))
     path = "/api/bench/items"
+    compiled = compiled_env(args.compiled)
     with tempfile.TemporaryDirectory() as tmp:
         nginx = nginx_site(tmp, "nginx", bport, nport)
         nginx_batch = nginx_site(tmp, "nginx-batch", bport, nbport, batch=True)
@@ -207,15 +227,15 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
             process(backend, cpu, bport),
             process(nginx, cpu, nport) as ngx,
             process(nginx_batch, cpu, nbport) as ngx_b,
-            process([*gateway, "--port", str(g3port), "--batch", "16"], cpu, g3port) as g3,
-            process(
-                [*gateway, "--port", str(g4port), "--batch", "16", "--sched-policy", "normal"],
-                cpu,
-                g4port,
-            ) as g4,  # fmt: skip
-            process([*gateway, "--port", str(gport)], cpu, gport) as g1,
-            process([*gateway, "--port", str(g2port), "--no-rate-limit"], cpu, g2port) as g2,
-        ):
+            process([*gateway, "--port", str(g3port), "--batch", BATCH], cpu, g3port,
+                    env=compiled) as g3,
+            process([*gateway, "--port", str(g4port), "--batch", BATCH, "--sched-policy",
+                     "normal"], cpu, g4port, env=compiled) as g4,
+            process([*gateway, "--port", str(g5port), "--batch", BATCH], cpu, g5port) as g5,
+            process([*gateway, "--port", str(gport)], cpu, gport, env=compiled) as g1,
+            process([*gateway, "--port", str(g2port), "--no-rate-limit"], cpu, g2port,
+                    env=compiled) as g2,
+        ):  # fmt: skip
             url = "http://127.0.0.1:{}" + path
             rows = measure(
                 args,
@@ -223,13 +243,12 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
                     ("backend direct", url.format(bport), None),
                     (NGINX, url.format(nport), ngx.pid),
                     (NGINX_BATCH, url.format(nbport), ngx_b.pid),
-                    ("erp gateway (JWT + Redis rate limit, batch 16 + metrics)",
-                     url.format(g3port), g3.pid),
-                    ("erp gateway, as above but ERP_SCHED_POLICY=normal",
-                     url.format(g4port), g4.pid),
-                    ("erp gateway (JWT + Redis rate limit, 1 per request + metrics)",
+                    (GATEWAY, url.format(g3port), g3.pid),
+                    (GATEWAY_NORMAL, url.format(g4port), g4.pid),
+                    (GATEWAY_PURE, url.format(g5port), g5.pid),
+                    ("erp gateway, compiled, one Redis round trip per request",
                      url.format(gport), g1.pid),
-                    ("erp gateway (JWT + metrics, no rate limit)", url.format(g2port), g2.pid),
+                    ("erp gateway, compiled, no rate limit", url.format(g2port), g2.pid),
                 ],
                 token,
             )  # fmt: skip
@@ -240,14 +259,13 @@ def run_inventory(args: argparse.Namespace) -> tuple[str, list[Row]]:
     """A real read endpoint: `erp serve inventory` on PostgreSQL, behind `erp serve gateway`."""
     from inventory_bench import inventory_stack
 
-    with inventory_stack(args, SECRET, process, free_port) as (token, ends):
+    compiled = compiled_env(args.compiled)
+    with inventory_stack(args, SECRET, process, free_port, compiled) as (token, ends):
         rows = measure(
             args,
             [("inventory direct", *ends["direct"]), (NGINX, *ends["nginx"]),
-             (NGINX_BATCH, *ends["nginx-batch"]),
-             ("erp serve gateway (JWT + Redis rate limit, batch 16 + metrics)", *ends["gateway"]),
-             ("erp serve gateway, as above but ERP_SCHED_POLICY=normal",
-              *ends["gateway-normal"])],
+             (NGINX_BATCH, *ends["nginx-batch"]), (GATEWAY, *ends["gateway"]),
+             (GATEWAY_NORMAL, *ends["gateway-normal"]), (GATEWAY_PURE, *ends["gateway-pure"])],
             token,
         )  # fmt: skip
     return "inventory", rows

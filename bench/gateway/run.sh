@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Gateway benchmark. Installs wrk and nginx with apt-get when they are missing (needs root or
-# sudo; `apt-get update` runs once first), then runs bench/gateway/run.py with any arguments.
+# sudo; `apt-get update` runs once first), builds the compiled proxy engine (`make compiled`),
+# then runs bench/gateway/run.py with any arguments.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 missing=()
@@ -13,4 +14,6 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
+# The gateway rows run the proxy engine compiled as the image builds it (and once as pure Python).
+make --no-print-directory compiled
 exec .venv/bin/python bench/gateway/run.py "$@"

@@ -185,7 +185,7 @@ class Exchange:
             conn = await pool.acquire(fresh=fresh)
         except PoolExhaustedError as exc:
             return self.respond(503, "upstream-busy", str(exc), (("retry-after", "1"),))
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError) as err:  # not `exc`: compiled code types each name once
             if self.done:
                 return
             pool.breaker.failure(self.core.loop.time())
@@ -196,7 +196,7 @@ class Exchange:
             # Nothing reached the upstream: it is down (refused, timed out, hung up at once),
             # which is 503 and safe to retry, as the breaker's own fast answer is.
             detail = f"cannot connect to the {self.route.label} upstream, retry later"
-            self._log_failure(pool.upstream.name, f"{detail}: {exc!r}")
+            self._log_failure(pool.upstream.name, f"{detail}: {err!r}")
             return self.respond(503, "upstream-unreachable", detail, (("retry-after", "1"),))
         if self.done:
             pool.release(conn, True)

@@ -49,30 +49,31 @@ class RateLimiter:
         """Connect to Redis (or start in fallback mode) and keep reconnecting in the background."""
         if not self.cfg.enabled or self.cfg.redis_url is None:
             return
-        await self._connect()
-        if self._pipe is None:
+        if not await self._connect():
             self._set_fallback(True, "cannot connect")
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
-    async def _connect(self) -> None:
+    async def _connect(self) -> bool:
+        """Whether a connection to Redis, with the scripts loaded, is now in use."""
         assert self.cfg.redis_url is not None
         try:
             pipe = await RedisPipe.connect(self.cfg.redis_url, self.cfg.redis_timeout)
             await asyncio.wait_for(pipe.call(b"SCRIPT", b"LOAD", TOKEN_BUCKET_LUA), 2.0)
             await asyncio.wait_for(pipe.call(b"SCRIPT", b"LOAD", TAKE_BATCH_LUA), 2.0)
         except (OSError, TimeoutError, ConnectionError, ValueError):
-            return
+            return False
         self._pipe = pipe
+        return True
 
     async def _watch(self) -> None:
         while True:
-            if self._pipe is not None:
-                await self._pipe.closed
+            pipe = self._pipe
+            if pipe is not None:
+                await pipe.closed
                 self._pipe = None
                 self._set_fallback(True, "connection lost")
             await asyncio.sleep(self.cfg.reconnect_interval)
-            await self._connect()
-            if self._pipe is not None:
+            if await self._connect():
                 self._set_fallback(False, "reconnected")
 
     def _set_fallback(self, on: bool, why: str) -> None:
