@@ -42,6 +42,17 @@ def local_never(_: Any) -> Decision:
     raise AssertionError("no fallback expected")
 
 
+def arrive(
+    leased: LeasedBuckets, redis: FakeRedis, bucket: list[Any], rounds: int, per_round: int
+) -> list[int]:
+    """`per_round` requests per Redis round trip, `rounds` times: how many waited each round."""
+    waited = []
+    for _ in range(rounds):
+        waited.append(sum(leased.take(bucket, lambda d: None) is None for _ in range(per_round)))
+        redis.flush()
+    return waited
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 100.0
@@ -54,10 +65,7 @@ def test_a_lease_grows_while_requests_outrun_it_and_then_serves_a_batch_per_roun
     redis = FakeRedis(tokens=1000)
     leased = LeasedBuckets(8, redis.fetch, lambda: 0.0, local_never)
     bucket = [(b"u:ann", 10.0, 80)]
-    waited = []
-    for _ in range(8):  # three requests arrive per Redis round trip
-        waited.append(sum(leased.take(bucket, lambda d: None) is None for _ in range(3)))
-        redis.flush()
+    waited = arrive(leased, redis, bucket, rounds=8, per_round=3)
     assert redis.calls[0] == 1 and max(redis.calls) == 8  # from one token up to the batch
     assert waited[0] == 3 and waited[-3:] == [0, 0, 0]  # once grown, nobody waits
     lease = leased._leases[b"u:ann"]
@@ -88,12 +96,8 @@ def test_a_lease_that_ends_with_tokens_unspent_halves() -> None:
     clock = Clock()
     leased = LeasedBuckets(8, redis.fetch, clock, local_never)
     bucket = [(b"u:fay", 10.0, 80)]
-    spent = 0
-    for _ in range(8):
-        for _ in range(3):
-            leased.take(bucket, lambda d: None)
-            spent += 1
-        redis.flush()
+    arrive(leased, redis, bucket, rounds=8, per_round=3)
+    spent = 8 * 3
     lease = leased._leases[b"u:fay"]
     assert lease.size == 8
     held = lease.tokens
@@ -111,12 +115,8 @@ def test_a_steady_stream_never_waits_and_never_holds_more_than_a_batch() -> None
     redis = FakeRedis(tokens=10_000)
     leased = LeasedBuckets(16, redis.fetch, lambda: 0.0, local_never)
     bucket = [(b"u:dee", 100.0, 1000)]
-    grown = 0
-    for _ in range(6):  # grow the lease to the batch
-        for _ in range(6):
-            leased.take(bucket, lambda d: None)
-            grown += 1
-        redis.flush()
+    arrive(leased, redis, bucket, rounds=6, per_round=6)  # grow the lease to the batch
+    grown = 6 * 6
     lease = leased._leases[b"u:dee"]
     assert lease.size == 16
     for i in range(2000):
