@@ -20,10 +20,14 @@ PYTEST_DEPS ?= browser
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
+# Bytecode is compiled at install time: every `erp` process would otherwise compile its imports
+# from source (about 3.4 s of CPU against 1.1 s) wherever PYTHONDONTWRITEBYTECODE is set, as
+# in containers and on CI machines. A source edited later is recompiled in memory as usual.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode -e '.[dev]'
+	$(PY) -m compileall -q src
 	touch $@
 
 install: $(VENV)/.installed ## create .venv and install the project with dev tools
@@ -55,7 +59,8 @@ COMPILED := build/compiled
 compiled: install ## build the wheel with the compiled proxy engine into build/compiled (needs gcc)
 	rm -rf build/wheel $(COMPILED)
 	HATCH_BUILD_HOOK_ENABLE_MYPYC=true $(VENV)/bin/uv build -q -o build/wheel .
-	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps --target $(COMPILED) build/wheel/*.whl
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps --compile-bytecode \
+	  --target $(COMPILED) build/wheel/*.whl
 	PYTHONPATH=$(COMPILED) $(PY) -c 'import erp.gateway.proxy.exchange as m, sys; \
 	  sys.exit(None if m.__file__.endswith(".so") else "not compiled: " + m.__file__)'
 
