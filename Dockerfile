@@ -20,7 +20,7 @@ RUN python -m venv /opt/erp
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN /opt/erp/bin/pip install --no-compile . \
-    && /opt/erp/bin/python -c 'import erp.gateway.proxy.exchange as m; assert m.__file__.endswith(".so"), m.__file__' \
+    && /opt/erp/bin/python -c 'import sys, erp.gateway.proxy as p; sys.exit(not p.compiled())' \
     && /opt/erp/bin/python -m compileall -q /opt/erp/lib
 
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime

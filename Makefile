@@ -61,8 +61,8 @@ compiled: install ## build the wheel with the compiled proxy engine into build/c
 	HATCH_BUILD_HOOK_ENABLE_MYPYC=true $(VENV)/bin/uv build -q -o build/wheel .
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps --compile-bytecode \
 	  --target $(COMPILED) build/wheel/*.whl
-	PYTHONPATH=$(COMPILED) $(PY) -c 'import erp.gateway.proxy.exchange as m, sys; \
-	  sys.exit(None if m.__file__.endswith(".so") else "not compiled: " + m.__file__)'
+	PYTHONPATH=$(COMPILED) $(PY) -c 'import sys, erp.gateway.proxy as p; \
+	  sys.exit(None if p.compiled() else "the proxy engine in $(COMPILED) is not compiled")'
 
 test-compiled: compiled ## the gateway's tests again, against the compiled proxy engine
 	PYTHONPATH=$(COMPILED) $(VENV)/bin/pytest -q -p no:cacheprovider tests/gateway

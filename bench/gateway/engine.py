@@ -23,8 +23,14 @@ from typing import Any
 import jwt
 import uvloop
 
-import erp.gateway.proxy.exchange as engine
-from erp.gateway.proxy import GatewayProxy, JwtConfig, ProxyConfig, RateLimitConfig, RouteConfig
+from erp.gateway.proxy import (
+    GatewayProxy,
+    JwtConfig,
+    ProxyConfig,
+    RateLimitConfig,
+    RouteConfig,
+    compiled,
+)
 from erp.gateway.proxy.connection import ClientConnection
 from erp.gateway.proxy.upstream import UpstreamConnection
 
@@ -138,7 +144,7 @@ def main() -> None:
         "--redis-url", default=os.environ.get("ERP_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     args = p.parse_args()
-    build = "compiled" if str(engine.__file__).endswith(".so") else "pure Python"
+    build = "compiled" if compiled() else "pure Python"
     us = uvloop.run(measure(args))
     limiter = f"rate-limit leases up to {args.batch}" if args.batch else "no rate limit"
     print(f"{build}, {limiter}: {us:.1f} µs of CPU per request")

@@ -36,10 +36,9 @@ BATCH = str(GatewaySettings.model_fields["rate_limit_batch"].default)
 
 def compiled_env(path: str) -> dict[str, str]:
     """The environment that runs the compiled proxy engine (`make compiled`), as the image does."""
-    probe = [PY, "-c", "import erp.gateway.proxy.exchange as m; print(m.__file__)"]
+    probe = [PY, "-c", "import sys, erp.gateway.proxy as p; sys.exit(not p.compiled())"]
     env = {**os.environ, "PYTHONPATH": path}
-    found = subprocess.run(probe, env=env, capture_output=True, text=True).stdout.strip()
-    if not found.endswith(".so"):
+    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
         sys.exit(f"--compiled: no compiled proxy engine in {path} (run `make compiled`)")
     return env
 
@@ -185,6 +184,7 @@ def main() -> None:
     p.add_argument("--compiled", default=str(ROOT / "build" / "compiled"),
                    help="the compiled build of `make compiled`")  # fmt: skip
     args = p.parse_args()
+    args.compiled_env = compiled_env(args.compiled)
     kinds = args.backend or ["raw", "starlette", "inventory"]
     tables = [run_inventory(args) if k == "inventory" else run_backend(args, k) for k in kinds]
     report(args, tables)
@@ -214,7 +214,7 @@ def run_backend(args: argparse.Namespace, kind: str) -> tuple[str, list[Row]]:
                         "iss": "erp", "typ": "access"}, SECRET)  # fmt: skip
     bport, nport, nbport, gport, g2port, g3port, g4port, g5port = (free_port() for _ in range(8))
     path = "/api/bench/items"
-    compiled = compiled_env(args.compiled)
+    compiled = args.compiled_env
     with tempfile.TemporaryDirectory() as tmp:
         nginx = nginx_site(tmp, "nginx", bport, nport)
         nginx_batch = nginx_site(tmp, "nginx-batch", bport, nbport, batch=True)
@@ -259,8 +259,7 @@ def run_inventory(args: argparse.Namespace) -> tuple[str, list[Row]]:
     """A real read endpoint: `erp serve inventory` on PostgreSQL, behind `erp serve gateway`."""
     from inventory_bench import inventory_stack
 
-    compiled = compiled_env(args.compiled)
-    with inventory_stack(args, SECRET, process, free_port, compiled) as (token, ends):
+    with inventory_stack(args, SECRET, process, free_port, args.compiled_env) as (token, ends):
         rows = measure(
             args,
             [("inventory direct", *ends["direct"]), (NGINX, *ends["nginx"]),

@@ -1,5 +1,7 @@
 """The gateway's proxy engine: asyncio + httptools, pooled upstreams, edge auth and rate limits."""
 
+from importlib.machinery import EXTENSION_SUFFIXES
+
 from erp.gateway.proxy.config import (
     EdgeHeadersConfig,
     JwtConfig,
@@ -10,6 +12,14 @@ from erp.gateway.proxy.config import (
 )
 from erp.gateway.proxy.gateway import GatewayProxy
 
+
+def compiled() -> bool:
+    """Whether the per-request modules run compiled (mypyc), as the container image builds them."""
+    from erp.gateway.proxy import exchange
+
+    return str(exchange.__file__).endswith(tuple(EXTENSION_SUFFIXES))
+
+
 __all__ = [
     "EdgeHeadersConfig",
     "GatewayProxy",
@@ -18,4 +28,5 @@ __all__ = [
     "RateLimitConfig",
     "RouteConfig",
     "UpstreamConfig",
+    "compiled",
 ]

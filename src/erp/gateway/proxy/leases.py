@@ -175,10 +175,11 @@ class LeasedBuckets:
         granted, limit, remaining, reset, retry = (int(x) for x in answer)
         lease.tokens += granted
         lease.remaining = remaining
+        now = self._clock()
         if granted:
-            lease.granted_at = self._clock()
+            lease.granted_at = now
             lease.grown = False
-        lease.expires = self._clock() + LEASE_SECONDS
+        lease.expires = now + LEASE_SECONDS
         for i, req in enumerate(waiters):
             if req.finished:
                 continue
