@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from erp.platform.app import create_app
 from erp.platform.db import normalise_url
 from erp.platform.db.migrations import upgrade
+from erp.platform.db.url import describe_connect_error
 from erp.platform.logging import configure_logging, get_logger
 from erp.platform.server import run
 from erp.platform.service import ServiceSpec
@@ -25,7 +28,16 @@ def migrate_one(spec: ServiceSpec) -> None:
     settings = load_settings(spec.settings_cls)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
-    upgrade(spec.migrations, url)
+    try:
+        upgrade(spec.migrations, url)
+    except Exception as error:
+        # An unreachable or unverifiable database is the operator's to fix: one line, not a
+        # traceback through Alembic.
+        line = describe_connect_error(error, url)
+        if line is None:
+            raise
+        print(f"erp migrate {spec.name}: {line}", file=sys.stderr)
+        raise SystemExit(1) from None
     log.info("migrated", service=spec.name, revision=spec.migrations.head())
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from erp.platform.db.url import asyncpg_connect_args
+
 T = TypeVar("T")
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _MAX_ATTEMPTS = 5
@@ -63,7 +65,10 @@ class Database:
                 pool_pre_ping=False,
                 pool_timeout=POOL_TIMEOUT_SECONDS,
             )
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        spec = asyncpg_connect_args(url)
+        self.engine: AsyncEngine = create_async_engine(
+            spec.url, connect_args=spec.connect_args, **kwargs
+        )
         self._write_lock = asyncio.Lock()
         # The pool lets a newcomer take a connection that was just handed back before the
         # longest waiter wakes, so under load some requests wait for seconds. Units of work

@@ -19,6 +19,8 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from erp.platform.db.url import asyncpg_connect_args
+
 
 @dataclass(frozen=True)
 class MigrationSet:
@@ -84,7 +86,10 @@ def run_env(context: Any) -> None:
             context.run_migrations()
 
     async def _run() -> None:
-        engine = create_async_engine(url, poolclass=pool.NullPool)
+        spec = asyncpg_connect_args(url)
+        engine = create_async_engine(
+            spec.url, connect_args=spec.connect_args, poolclass=pool.NullPool
+        )
         async with engine.connect() as connection:
             await connection.run_sync(_configure_and_run)
             await connection.commit()

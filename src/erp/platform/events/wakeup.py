@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from erp.platform.db.url import asyncpg_connect_args
 from erp.platform.logging import get_logger
 
 NOTIFY_CHANNEL = "erp_outbox"
@@ -46,7 +46,9 @@ class PgListener:
     (the relay's sweep covers the gap)."""
 
     def __init__(self, url: str, wake: Callable[[], None], *, retry_seconds: float = 5.0):
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+        spec = asyncpg_connect_args(url)
+        self._dsn = spec.url.set(drivername="postgresql").render_as_string(False)
+        self._connect_args = spec.connect_args
         self._wake = wake
         self._retry = retry_seconds
         self._task: asyncio.Task[None] | None = None
@@ -64,7 +66,7 @@ class PgListener:
         while True:
             conn = None
             try:
-                conn = await asyncpg.connect(self._dsn)
+                conn = await asyncpg.connect(self._dsn, **self._connect_args)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake())
