@@ -60,12 +60,19 @@ def migrate(
     services: Annotated[
         list[str] | None, typer.Argument(help="Services to migrate (default: all).")
     ] = None,
+    allow_breaking: Annotated[
+        bool,
+        typer.Option(
+            "--allow-breaking",
+            help="Apply migrations that the running release's code cannot serve.",
+        ),
+    ] = False,
 ) -> None:
     """Apply database migrations (what the Helm hook Job runs). Safe to re-run."""
     from erp.platform.launch import migrate_one
 
     for name in services or registry.names():
-        migrate_one(_spec(name))
+        migrate_one(_spec(name), allow_breaking=allow_breaking)
 
 
 @app.command()

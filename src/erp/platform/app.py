@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from erp import __version__
 from erp.platform.auth import TokenVerifier
 from erp.platform.db import Database, normalise_url
-from erp.platform.db.migrations import current_revision
+from erp.platform.db.migrations import schema_problem
 from erp.platform.errors import install_error_handlers
 from erp.platform.events.runtime import attach as attach_events
 from erp.platform.health import Readiness
@@ -52,15 +52,12 @@ def _add_core_checks(spec: ServiceSpec, runtime: Runtime) -> None:
 
     async def migrations() -> None:
         nonlocal at_head
-        if at_head:  # once at head it stays there for this process's life
+        if at_head:  # once served it stays so: `erp migrate` refuses to break running code
             return
         async with runtime.db.engine.connect() as conn:
-            current = await current_revision(spec.migrations, conn)
-        if current != head:
-            raise RuntimeError(
-                f"database at revision {current}, code expects {head}; "
-                f"run `erp migrate {spec.name}`"
-            )
+            problem = await schema_problem(spec.migrations, conn, head)
+        if problem is not None:
+            raise RuntimeError(problem)
         at_head = True
 
     runtime.readiness.add("database", database)

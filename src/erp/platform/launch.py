@@ -6,7 +6,7 @@ import sys
 
 from erp.platform.app import create_app
 from erp.platform.db import normalise_url
-from erp.platform.db.migrations import upgrade
+from erp.platform.db.migrations import breaking_steps, database_revision, upgrade
 from erp.platform.db.url import describe_connect_error
 from erp.platform.logging import configure_logging, get_logger
 from erp.platform.server import run
@@ -24,11 +24,22 @@ def warn_unknown_env() -> None:
         log.warning("unknown_settings_ignored", variables=unknown)
 
 
-def migrate_one(spec: ServiceSpec) -> None:
+def migrate_one(spec: ServiceSpec, *, allow_breaking: bool = False) -> None:
     settings = load_settings(spec.settings_cls)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
     try:
+        current = database_revision(spec.migrations, url)
+        head = spec.migrations.head()
+        breaking = breaking_steps(spec.migrations.scripts(), current, head) if head else []
+        if breaking and not allow_breaking:
+            print(
+                f"erp migrate {spec.name}: revision {breaking[0]} stops code at {current} "
+                "(the running release) from serving; ship it as the contract step of a later "
+                "release, or pass --allow-breaking",
+                file=sys.stderr,
+            )
+            raise SystemExit(1)
         upgrade(spec.migrations, url)
     except Exception as error:
         # An unreachable or unverifiable database is the operator's to fix: one line, not a

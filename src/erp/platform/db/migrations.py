@@ -1,7 +1,16 @@
 """Alembic per service: own script directory, own version table, run programmatically.
 
 `erp migrate SERVICE` (the Helm hook Job) and `erp up` call `upgrade`; `/readyz` calls
-`is_at_head`. A service's `migrations/env.py` only calls `run_env`.
+`schema_problem`. A service's `migrations/env.py` only calls `run_env`.
+
+Expand/contract: a migration module may declare `serves_code_from = "<revision>"`, the oldest
+code revision that still works on the schema it leaves (an added table or nullable column serves
+the previous code; a dropped or renamed column serves only itself, the default). Each upgrade
+records, in the same transaction, the code revisions the schema now serves in
+`alembic_serves_<service>`; a pod of the previous release reads that table and stays ready, so
+rolling updates, canaries and `helm rollback` keep serving after the next release's migration.
+`erp migrate` refuses a migration that would stop the running code from serving unless asked
+with `--allow-breaking` (see docs/deployment.md, "Schema changes in two releases").
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, pool
+from sqlalchemy import Column, MetaData, String, Table, pool, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -41,8 +50,41 @@ class MigrationSet:
         cfg.attributes["migration_set"] = self
         return cfg
 
+    @property
+    def serves_table(self) -> Table:
+        return Table(
+            f"alembic_serves_{self.service}",
+            MetaData(),
+            Column("revision", String(64), primary_key=True),
+        )
+
+    def scripts(self) -> ScriptDirectory:
+        return ScriptDirectory.from_config(self.config("sqlite://"))
+
     def head(self) -> str | None:
-        return ScriptDirectory.from_config(self.config("sqlite://")).get_current_head()
+        return self.scripts().get_current_head()
+
+
+def served_code(scripts: ScriptDirectory, revision: str) -> list[str]:
+    """The code revisions that work on the schema at `revision`: itself, then back through
+    its ancestors down to the one its migration declares as `serves_code_from`."""
+    script = scripts.get_revision(revision)
+    oldest = getattr(script.module, "serves_code_from", None) or revision
+    served: list[str] = []
+    for step in scripts.iterate_revisions(revision, "base"):
+        served.append(step.revision)
+        if step.revision == oldest:
+            return served
+    raise ValueError(f"{revision}: serves_code_from={oldest!r} is not one of its ancestors")
+
+
+def breaking_steps(scripts: ScriptDirectory, current: str | None, target: str) -> list[str]:
+    """The revisions between `current` and `target` after which code at `current` stops
+    serving. An empty database has no running code to break."""
+    if current is None or current == target:
+        return []
+    steps = [s.revision for s in scripts.iterate_revisions(target, current)]
+    return [step for step in reversed(steps) if current not in served_code(scripts, step)]
 
 
 def upgrade(migrations: MigrationSet, url: str, revision: str = "head") -> None:
@@ -68,6 +110,58 @@ async def current_revision(migrations: MigrationSet, conn: Any) -> str | None:
     return result
 
 
+def database_revision(migrations: MigrationSet, url: str) -> str | None:
+    """The revision a database is at now (None when never migrated)."""
+
+    async def _read() -> str | None:
+        spec = asyncpg_connect_args(url)
+        engine = create_async_engine(
+            spec.url, connect_args=spec.connect_args, poolclass=pool.NullPool
+        )
+        try:
+            async with engine.connect() as conn:
+                return await current_revision(migrations, conn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_read())
+
+
+async def schema_problem(migrations: MigrationSet, conn: Any, head: str | None) -> str | None:
+    """Why code at `head` cannot serve this database, or None when it can."""
+    current = await current_revision(migrations, conn)
+    if current == head:
+        return None
+    table = migrations.serves_table
+
+    def _served(sync_conn: Connection) -> set[str]:
+        if not sync_conn.dialect.has_table(sync_conn, table.name):
+            return set()
+        return set(sync_conn.execute(select(table.c.revision)).scalars())
+
+    if head in await conn.run_sync(_served):
+        return None  # a later schema that declares itself compatible with this code
+    return (
+        f"database at revision {current}, code expects {head} (or a later revision that "
+        f"serves it); run `erp migrate {migrations.service}` with this release's image"
+    )
+
+
+def _record_served(
+    connection: Connection, migrations: MigrationSet, scripts: ScriptDirectory
+) -> None:
+    # Same transaction as the migrations: no reader sees a schema with the wrong list.
+    current = MigrationContext.configure(
+        connection, opts={"version_table": migrations.version_table}
+    ).get_current_revision()
+    table = migrations.serves_table
+    table.create(connection, checkfirst=True)
+    connection.execute(table.delete())
+    if current is not None:
+        served = served_code(scripts, current)
+        connection.execute(table.insert(), [{"revision": r} for r in served])
+
+
 def run_env(context: Any) -> None:
     """Body of every service's alembic env.py (online mode, async engine)."""
     config = context.config
@@ -84,6 +178,7 @@ def run_env(context: Any) -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            _record_served(connection, migrations, ScriptDirectory.from_config(config))
 
     async def _run() -> None:
         spec = asyncpg_connect_args(url)

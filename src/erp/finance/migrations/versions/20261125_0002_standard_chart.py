@@ -19,6 +19,7 @@ revision: str = "20261125_0002"
 down_revision: str | None = "20261125_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+serves_code_from: str | None = "20261125_0001"  # rows only: the previous code reads the same tables
 
 CHART = (
     ("1000", "Assets", "asset", None),

@@ -17,6 +17,7 @@ revision: str = "20261125_0002"
 down_revision: str | None = "20261125_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+serves_code_from: str | None = "20261125_0001"  # the same key columns, only the index carries more
 
 KEYS = {
     "ledger_balances": (("grain", "period", "account"), ("debit", "credit")),
