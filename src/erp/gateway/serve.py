@@ -52,6 +52,7 @@ from erp.gateway.state import configured_upstreams, gateway_state
 from erp.platform.http_protocol import CoalescingHttpToolsProtocol
 from erp.platform.logging import get_logger
 from erp.platform.settings import ServiceSettings
+from erp.platform.shutdown import STEPS_SECONDS, WATCHDOG_SLACK_SECONDS, start_watchdog
 
 log = get_logger(__name__)
 STARTUP_FAILURE = 3
@@ -231,6 +232,12 @@ async def _wait_for_signal(
             hurry.set()  # a second signal skips the rest of the delay
             return
         stop.set()
+        start_watchdog(
+            settings.shutdown_delay_seconds
+            + settings.drain_timeout_seconds
+            + STEPS_SECONDS
+            + WATCHDOG_SLACK_SECONDS
+        )
         control.state.readiness.shutting_down = True
         if on_begin is not None:
             on_begin()

@@ -21,6 +21,7 @@ from erp.platform.request_context import RequestContextMiddleware
 from erp.platform.runtime import Runtime
 from erp.platform.secrets import jwt_secret
 from erp.platform.service import ServiceSpec
+from erp.platform.shutdown import StepBudget
 from erp.platform.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -79,13 +80,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         try:
             yield
         finally:
-            await events.stop()
+            budget = StepBudget()
+            await budget.run("events", events.stop())
             for hook in reversed(spec.on_shutdown):
-                try:
-                    await hook(runtime)
-                except Exception:
-                    log.exception("shutdown_hook_failed", service=spec.name)
-            await runtime.db.dispose()
+                await budget.run(getattr(hook, "__name__", "hook"), hook(runtime))
+            await budget.run("database", runtime.db.dispose())
             log.info("service_stopped", service=spec.name)
 
     app = FastAPI(

@@ -1,8 +1,10 @@
-"""Run an ASGI app with the shutdown the orchestration relies on (DESIGN §2).
+"""Run an ASGI app with the shutdown the orchestration relies on (docs/architecture.md).
 
 SIGTERM: readiness turns 503 at once; keep serving for the shutdown delay (endpoint removal
 propagates meanwhile); then stop accepting, finish in-flight requests within the drain timeout,
-run lifespan shutdown (close pools) and exit 0. A second SIGINT forces exit.
+run lifespan shutdown (close pools, each step bounded: erp.platform.shutdown) and exit 0,
+within delay + drain + a few seconds whatever the database and Redis do. A second SIGINT
+forces exit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import uvicorn
 
 from erp.platform.http_protocol import CoalescingHttpToolsProtocol
 from erp.platform.logging import get_logger
+from erp.platform.shutdown import STEPS_SECONDS, WATCHDOG_SLACK_SECONDS, start_watchdog
 
 log = get_logger(__name__)
 
@@ -27,10 +30,12 @@ class GracefulServer(uvicorn.Server):
         config: uvicorn.Config,
         *,
         shutdown_delay: float,
+        drain_timeout: float,
         on_shutdown_begin: Callable[[], None],
     ) -> None:
         super().__init__(config)
         self._delay = shutdown_delay
+        self._drain = drain_timeout
         self._on_begin = on_shutdown_begin
         self._draining = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -47,6 +52,7 @@ class GracefulServer(uvicorn.Server):
                 self.force_exit = True
             return
         self._draining = True
+        start_watchdog(self._delay + self._drain + STEPS_SECONDS + WATCHDOG_SLACK_SECONDS)
         self._on_begin()
         log.info("shutdown_started", signal=signal.Signals(sig).name, delay_seconds=self._delay)
         if self._loop is None:
@@ -88,6 +94,9 @@ def run(
         timeout_keep_alive=30,
     )
     server = GracefulServer(
-        config, shutdown_delay=shutdown_delay, on_shutdown_begin=on_shutdown_begin
+        config,
+        shutdown_delay=shutdown_delay,
+        drain_timeout=drain_timeout,
+        on_shutdown_begin=on_shutdown_begin,
     )
     server.run()
