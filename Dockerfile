@@ -4,8 +4,15 @@
 # is written, from an emptyDir). Health is checked by Kubernetes probes, not a HEALTHCHECK.
 
 ARG PYTHON_VERSION=3.12.11
+# Where no registry is reachable, a Debian root filesystem made by mmdebstrap and imported
+# (`make image BASE=debian`) stands in for python:slim; it needs python3-dev for mypyc.
+ARG BASE_IMAGE=python:${PYTHON_VERSION}-slim-bookworm
+ARG BUILD_PACKAGES="gcc libc6-dev"
+ARG UV_VERSION=0.13.9
 
-FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+FROM ${BASE_IMAGE} AS build
+ARG BUILD_PACKAGES
+ARG UV_VERSION
 # The gateway's proxy engine is compiled with mypyc (pyproject.toml); the compiler stays in
 # this stage, the runtime image gets only the built modules.
 ENV PIP_NO_CACHE_DIR=1 \
@@ -13,17 +20,23 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HATCH_BUILD_HOOK_ENABLE_MYPYC=true
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && apt-get install -y --no-install-recommends ${BUILD_PACKAGES} \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-RUN python -m venv /opt/erp
-COPY pyproject.toml README.md ./
+RUN python -m venv /opt/erp && python -m venv /opt/uv && /opt/uv/bin/pip install "uv==${UV_VERSION}"
+# The dependency set is the lock file's, to the hash; the wheel build's own tools (hatchling,
+# the mypyc hook, mypy) are pinned by requirements/build-constraints.txt.
+COPY pyproject.toml uv.lock README.md ./
+COPY requirements/build-constraints.txt ./requirements/
+RUN /opt/uv/bin/uv export --frozen --no-dev --no-emit-project -o /tmp/requirements.txt \
+    && /opt/erp/bin/pip install --no-compile --require-hashes -r /tmp/requirements.txt
 COPY src ./src
-RUN /opt/erp/bin/pip install --no-compile . \
+RUN PIP_CONSTRAINT=/src/requirements/build-constraints.txt \
+    /opt/erp/bin/pip install --no-compile --no-deps . \
     && /opt/erp/bin/python -c 'import sys, erp.gateway.proxy as p; sys.exit(not p.compiled())' \
     && /opt/erp/bin/python -m compileall -q /opt/erp/lib
 
-FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
+FROM ${BASE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="erp-system" \
       org.opencontainers.image.description="ERP backend: gateway, inventory, finance, reporting" \
       org.opencontainers.image.licenses="Apache-2.0"

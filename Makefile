@@ -15,7 +15,7 @@ PYTEST_DEPS ?= browser
 -include bench/reporting.mk
 -include bench/events.mk
 
-.PHONY: help install run test lint typecheck pytest format bench browser compiled test-compiled
+.PHONY: help install run test lint typecheck pytest format bench browser compiled test-compiled lock
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -23,10 +23,13 @@ help: ## list the targets
 # Bytecode is compiled at install time: every `erp` process would otherwise compile its imports
 # from source (about 3.4 s of CPU against 1.1 s) wherever PYTHONDONTWRITEBYTECODE is set, as
 # in containers and on CI machines. A source edited later is recompiled in memory as usual.
-$(VENV)/.installed: pyproject.toml
+# The versions are uv.lock's (`make lock` updates it); `--inexact` keeps uv itself in the venv.
+UV_VERSION := 0.13.9
+$(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode -e '.[dev]'
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync -q --frozen --inexact --extra dev \
+	  --compile-bytecode
 	$(PY) -m compileall -q src
 	touch $@
 
@@ -58,7 +61,8 @@ test: lint typecheck pytest ## everything CI runs
 COMPILED := build/compiled
 compiled: install ## build the wheel with the compiled proxy engine into build/compiled (needs gcc)
 	rm -rf build/wheel $(COMPILED)
-	HATCH_BUILD_HOOK_ENABLE_MYPYC=true $(VENV)/bin/uv build -q -o build/wheel .
+	HATCH_BUILD_HOOK_ENABLE_MYPYC=true $(VENV)/bin/uv build -q -o build/wheel \
+	  --build-constraint requirements/build-constraints.txt .
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps --compile-bytecode \
 	  --target $(COMPILED) build/wheel/*.whl
 	PYTHONPATH=$(COMPILED) $(PY) -c 'import sys, erp.gateway.proxy as p; \
@@ -66,6 +70,13 @@ compiled: install ## build the wheel with the compiled proxy engine into build/c
 
 test-compiled: compiled ## the gateway's tests again, against the compiled proxy engine
 	PYTHONPATH=$(COMPILED) $(VENV)/bin/pytest -q -p no:cacheprovider tests/gateway
+
+lock: install ## re-resolve uv.lock and the build tools' pins to the newest allowed versions
+	$(VENV)/bin/uv lock --upgrade
+	sed -i "s/^mypy==.*/mypy==$$($(VENV)/bin/uv tree --frozen --depth 0 --package mypy \
+	  | sed -n 's/^mypy v//p')/" requirements/build.in
+	$(VENV)/bin/uv pip compile -q --upgrade --python-version 3.11 requirements/build.in \
+	  -o requirements/build-constraints.txt
 
 format: install ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff check --fix src tests bench
