@@ -1,7 +1,6 @@
-{{/*
-Checks the schema cannot express; every message names the value to fix. All failures are
-collected and reported at once by erp.validate (called from NOTES.txt and configmap.yaml).
-*/}}
+{{/* Validation: checks the schema cannot express, collected and reported in one failure. */}}
+
+{{/* Fails the render listing every invalid value (each message names the value to fix); called from NOTES.txt and configmap.yaml. */}}
 {{- define "erp.validate" -}}
 {{- $errors := list -}}
 {{- $names := include "erp.serviceNames" . | fromJsonArray -}}
@@ -9,9 +8,6 @@ collected and reported at once by erp.validate (called from NOTES.txt and config
 {{- range $name := $names -}}
 {{- $cfg := include "erp.settings" (list $ $name) | fromYaml -}}
 {{- $key := printf "services.%s" $name -}}
-{{- if has $name (list "postgresql" "redis" "migrations" "test" "node-agent" "dapr") -}}
-{{- $errors = append $errors (printf "%s: the name %q is used by the chart itself; pick another service name" $key $name) -}}
-{{- end -}}
 {{- $sd := $cfg.shutdown -}}
 {{- $needed := add (int $sd.preStopSleepSeconds) (int (ceil $sd.drainTimeoutSeconds)) (int $sd.marginSeconds) -}}
 {{- if and (not (kindIs "invalid" $cfg.terminationGracePeriodSeconds)) (lt (int $cfg.terminationGracePeriodSeconds) $needed) -}}
@@ -70,12 +66,77 @@ collected and reported at once by erp.validate (called from NOTES.txt and config
 {{- $errors = append $errors "externalRedis.host is required for the Dapr components when redis.enabled=false" -}}
 {{- end -}}
 {{- if and (eq .Values.config.environment "production") (not .Values.secrets.existingSecret) -}}
-{{- range $key := list "jwtSecret" "adminPassword" -}}
+{{- /* The services' own production rule: ERP_JWT_SECRET and ERP_ADMIN_PASSWORD of 32 characters or more (they also refuse placeholders and low entropy, left to them). */ -}}
+{{- range $key, $env := dict "jwtSecret" "ERP_JWT_SECRET" "adminPassword" "ERP_ADMIN_PASSWORD" -}}
 {{- $v := index $.Values.secrets $key -}}
-{{- if and $v (lt (len $v) 16) -}}
-{{- $errors = append $errors (printf "secrets.%s is shorter than 16 characters; production refuses weak secrets" $key) -}}
+{{- if and $v (lt (len $v) 32) -}}
+{{- $errors = append $errors (printf "secrets.%s is shorter than 32 characters (%d given): with ERP_ENVIRONMENT=production the services refuse such an %s and exit at start" $key (len $v) $env) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- $resources := list (list "migrations.resources" .Values.migrations.resources) -}}
+{{- range $name := $names -}}
+{{- $resources = append $resources (list (printf "services.%s.resources" $name) (include "erp.settings" (list $ $name) | fromYaml).resources) -}}
+{{- end -}}
+{{- if .Values.postgresql.enabled -}}
+{{- $resources = append $resources (list "postgresql.resources" .Values.postgresql.resources) -}}
+{{- end -}}
+{{- if .Values.redis.enabled -}}
+{{- $resources = append $resources (list "redis.resources" .Values.redis.resources) -}}
+{{- end -}}
+{{- if .Values.nodeAgent.enabled -}}
+{{- $resources = append $resources (list "nodeAgent.resources" .Values.nodeAgent.resources) -}}
+{{- end -}}
+{{- if .Values.dapr.enabled -}}
+{{- $sc := .Values.dapr.sidecar -}}
+{{- $resources = append $resources (list "dapr.sidecar" (dict "requests" (dict "cpu" $sc.cpuRequest "memory" $sc.memoryRequest) "limits" (dict "cpu" $sc.cpuLimit "memory" $sc.memoryLimit))) -}}
+{{- end -}}
+{{- range $item := $resources -}}
+{{- $r := index $item 1 -}}
+{{- range $kind := list "cpu" "memory" -}}
+{{- $req := include "erp.quantity" (index $r.requests $kind) -}}
+{{- $lim := include "erp.quantity" (index $r.limits $kind) -}}
+{{- if and $req $lim (gt (float64 $req) (float64 $lim)) -}}
+{{- $errors = append $errors (printf "%s: the %s request (%v) is above the %s limit (%v); Kubernetes refuses such a pod, so none would start" (index $item 0) $kind (index $r.requests $kind) $kind (index $r.limits $kind)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.redis.enabled -}}
+{{- $max := include "erp.quantity" .Values.redis.maxmemory -}}
+{{- $lim := include "erp.quantity" .Values.redis.resources.limits.memory -}}
+{{- if and $max $lim (ge (float64 $max) (float64 $lim)) -}}
+{{- $errors = append $errors (printf "redis.maxmemory (%s) must be below redis.resources.limits.memory (%s): Redis needs room beyond its data (buffers, the append-only rewrite) or it is OOMKilled" .Values.redis.maxmemory (toString .Values.redis.resources.limits.memory)) -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.postgresql.enabled -}}
+{{- $pg := .Values.postgresql -}}
+{{- $budget := include "erp.connectionBudget" . | fromJson -}}
+{{- $allowed := sub (int $pg.maxConnections) (int $pg.connectionReserve) -}}
+{{- if gt (int $budget.total) $allowed -}}
+{{- $parts := list -}}
+{{- range $budget.services -}}
+{{- $parts = append $parts (printf "%s %d pods x %d = %d" .name (int .pods) (int .perPod) (int .connections)) -}}
+{{- end -}}
+{{- $parts = append $parts (printf "migration Jobs %d" (int $budget.jobs)) -}}
+{{- $errors = append $errors (printf "PostgreSQL connections: the release can open %d (%s; per pod: config.dbPoolSize + config.dbMaxOverflow + 1 listener; pods: replicas or autoscaling.maxReplicas, plus rollingUpdate.maxSurge, per Deployment) but postgresql.maxConnections (%d) - postgresql.connectionReserve (%d) allows %d; raise postgresql.maxConnections, lower the pool sizes or the replica counts, or put PgBouncer in front (docs/deployment.md)" (int $budget.total) (join ", " $parts) (int $pg.maxConnections) (int $pg.connectionReserve) $allowed) -}}
+{{- end -}}
+{{- end -}}
+{{- $db := .Values.externalDatabase -}}
+{{- if $db.tls.enabled -}}
+{{- if .Values.postgresql.enabled -}}
+{{- $errors = append $errors "externalDatabase.tls.enabled applies to an external PostgreSQL; set postgresql.enabled=false (the chart's PostgreSQL serves no TLS)" -}}
+{{- end -}}
+{{- if not $db.tls.existingSecret -}}
+{{- $errors = append $errors "externalDatabase.tls.existingSecret is required with externalDatabase.tls.enabled: a Secret holding ca.crt (and tls.crt/tls.key with clientCertificate)" -}}
+{{- end -}}
+{{- if eq (default $db.sslMode $db.tls.mode) "disable" -}}
+{{- $errors = append $errors "externalDatabase.tls.enabled with sslmode disable: set externalDatabase.tls.mode (verify-full checks the certificate and the host name)" -}}
+{{- end -}}
+{{- else if and $db.tls.clientCertificate (not .Values.postgresql.enabled) -}}
+{{- $errors = append $errors "externalDatabase.tls.clientCertificate needs externalDatabase.tls.enabled and tls.existingSecret" -}}
+{{- end -}}
+{{- if and (not .Values.postgresql.enabled) (not .Values.secrets.existingSecret) (not $db.tls.enabled) (has (default $db.sslMode $db.tls.mode) (list "verify-ca" "verify-full")) -}}
+{{- $errors = append $errors (printf "externalDatabase sslmode %s needs the server's CA in the pods: set externalDatabase.tls.enabled and tls.existingSecret (a Secret with ca.crt)" (default $db.sslMode $db.tls.mode)) -}}
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nerp-system values are invalid:\n  - %s\n" (join "\n  - " $errors)) -}}
