@@ -10,6 +10,7 @@ ARG BASE_IMAGE=python:${PYTHON_VERSION}-slim-bookworm
 ARG BUILD_PACKAGES="gcc libc6-dev"
 ARG UV_VERSION=0.13.9
 
+# checkov:skip=CKV_DOCKER_7:the base is pinned through ARG BASE_IMAGE (python:3.12.11-slim-bookworm)
 FROM ${BASE_IMAGE} AS build
 ARG BUILD_PACKAGES
 ARG UV_VERSION
