@@ -44,7 +44,7 @@ def serve(service: ServiceArg) -> None:
     """Run one service (what a Kubernetes Deployment runs)."""
     from erp.platform.launch import serve_one
 
-    serve_one(_spec(service))
+    serve_one(_spec(service), registry.settings_classes())
 
 
 @app.command()

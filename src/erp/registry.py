@@ -13,6 +13,7 @@ SPECS = {
     "finance": "erp.finance.main:SPEC",
     "reporting": "erp.reporting.main:SPEC",
 }
+SERVICE_NAMES: tuple[str, ...] = tuple(SPECS)
 
 
 def names() -> list[str]:

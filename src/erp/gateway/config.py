@@ -1,4 +1,4 @@
-"""Gateway settings: the platform's plus tokens, edge limits, CORS and signing keys.
+"""Gateway settings: the platform's plus upstreams, tokens, edge limits, CORS and signing keys.
 
 | variable | default | meaning |
 |---|---|---|
@@ -16,6 +16,7 @@
 | ERP_CLIENT_TIMEOUT_SECONDS | 10 | deadline for a request head, and between body parts |
 | ERP_FORWARDED_PROTO | http | scheme clients use; https adds Strict-Transport-Security |
 | ERP_SCHED_POLICY | batch | CPU policy of `erp serve gateway` on Linux: batch or normal |
+| ERP_<SERVICE>_URL | (none) | upstream of /api/<service>/ (inventory, finance, reporting) |
 """
 
 from __future__ import annotations
@@ -24,10 +25,17 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from erp.platform.settings import ServiceSettings
+from erp.platform.settings import ServiceSettings, ServiceUrl
 
 
 class GatewaySettings(ServiceSettings):
+    # The upstreams: /api/<service>/ goes to ERP_<SERVICE>_URL; one left unset is not routed.
+    inventory_url: ServiceUrl = None
+    finance_url: ServiceUrl = None
+    reporting_url: ServiceUrl = None
+    # The gateway's own address, which the chart sets beside the others; read so that it is
+    # validated and known, not routed to.
+    gateway_url: ServiceUrl = None
     cors_origins: str = ""
     access_token_ttl_seconds: int = Field(900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(14 * 86_400, ge=60, le=90 * 86_400)
@@ -60,6 +68,11 @@ class GatewaySettings(ServiceSettings):
                 "when ERP_JWT_ALGORITHM=RS256"
             )
         return self
+
+    def service_url(self, service: str) -> str | None:
+        """ERP_<SERVICE>_URL, if set."""
+        value = getattr(self, f"{service}_url", None)
+        return value if isinstance(value, str) else None
 
     @property
     def cors_origin_list(self) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from erp.gateway.domain.tokens import AccessTokenSigner
 from erp.gateway.proxy.revocation import RevokedTokens
 from erp.platform.logging import get_logger
 from erp.platform.runtime import Runtime
-from erp.platform.settings import SERVICE_NAMES
+from erp.registry import SERVICE_NAMES
 
 if TYPE_CHECKING:
     from erp.gateway.proxy import GatewayProxy

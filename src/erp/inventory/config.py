@@ -1,4 +1,4 @@
-"""Inventory settings: the platform's, nothing of its own yet."""
+"""Inventory settings: the platform's, nothing of its own yet (it calls no other service)."""
 
 from __future__ import annotations
 

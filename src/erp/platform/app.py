@@ -21,23 +21,25 @@ from erp.platform.request_context import RequestContextMiddleware
 from erp.platform.runtime import Runtime
 from erp.platform.secrets import jwt_secret
 from erp.platform.service import ServiceSpec
-from erp.platform.shutdown import StepBudget
 from erp.platform.settings import ServiceSettings
+from erp.platform.shutdown import StepBudget
 
 log = get_logger(__name__)
 
 
-def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime:
+def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime[ServiceSettings]:
     url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
     db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     secret = jwt_secret(settings)
+    # One key: under RS256 a token signed with the shared secret is refused.
+    rs256 = settings.jwt_algorithm == "RS256"
     return Runtime(
         service=spec.name,
         settings=settings,
         db=db,
         readiness=Readiness(),
         token_verifier=TokenVerifier(
-            secret, algorithm=settings.jwt_algorithm, public_key=settings.jwt_public_key
+            None if rs256 else secret, public_key=settings.jwt_public_key if rs256 else None
         ),
         jwt_secret=secret,
         metadata=spec.migrations.metadata,

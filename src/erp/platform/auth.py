@@ -7,27 +7,38 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from fastapi import Request
 
 from erp.platform.errors import Forbidden, Unauthorized
+from erp.platform.tokens import (
+    HMAC_ALGORITHMS,
+    ISSUER,
+    ROLES,
+    TOKEN_TYPE,
+    KeyRule,
+    Principal,
+    TokenRejectedError,
+    verification_keys,
+    verify_token,
+)
 
-ROLES = ("admin", "accountant", "warehouse", "viewer")
-ISSUER = "erp"
-ALGORITHM = "HS256"
+# ISSUER, ROLES and Principal are re-exported: routes and tools import them from here.
+__all__ = [
+    "ALGORITHM",
+    "ISSUER",
+    "ROLES",
+    "Principal",
+    "TokenVerifier",
+    "bearer_token",
+    "mint_token",
+    "require_roles",
+]
+
+ALGORITHM = HMAC_ALGORITHMS[0]
 _CACHE_LIMIT = 10_000
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, as the verified token says."""
-
-    username: str
-    roles: frozenset[str]
-    expires_at: float
 
 
 def mint_token(
@@ -36,7 +47,7 @@ def mint_token(
     subject: str,
     roles: list[str],
     ttl_seconds: int = 900,
-    token_type: str = "access",
+    token_type: str = TOKEN_TYPE,
 ) -> str:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
@@ -55,19 +66,11 @@ def mint_token(
 
 
 class TokenVerifier:
-    """Verifies access tokens; a verified token is cached by hash until it expires, because
-    decoding costs far more than the request it guards."""
+    """Verifies access tokens by the rules of erp.platform.tokens; a verified token is cached by
+    hash until it expires, because decoding costs far more than the request it guards."""
 
-    def __init__(
-        self, secret: str, *, algorithm: str = ALGORITHM, public_key: str | None = None
-    ) -> None:
-        # One algorithm only: a token naming another (e.g. HS256 signed with the public key)
-        # is refused.
-        self._algorithm = algorithm
-        key = public_key if algorithm == "RS256" else secret
-        if not key:
-            raise ValueError(f"no verification key for {algorithm}")
-        self._secret: str = key
+    def __init__(self, secret: str | None = None, *, public_key: str | None = None) -> None:
+        self._keys: tuple[KeyRule, ...] = verification_keys(secret, public_key)
         self._cache: dict[bytes, Principal] = {}
 
     def verify(self, token: str) -> Principal:
@@ -79,23 +82,9 @@ class TokenVerifier:
                 return cached
             del self._cache[key]
         try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[self._algorithm],
-                issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("token expired") from None
-        except jwt.PyJWTError as error:
-            raise Unauthorized(f"invalid token: {error}") from None
-        if claims.get("typ", "access") != "access":
-            raise Unauthorized("not an access token")
-        roles = claims.get("roles")
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise Unauthorized("invalid token: roles claim must be a list of strings")
-        principal = Principal(str(claims["sub"]), frozenset(roles), float(claims["exp"]))
+            principal = verify_token(token, self._keys, now)
+        except TokenRejectedError as error:
+            raise Unauthorized(str(error)) from None
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = principal

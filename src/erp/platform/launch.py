@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from erp.platform.app import create_app
 from erp.platform.db import normalise_url
@@ -11,15 +12,20 @@ from erp.platform.db.url import describe_connect_error
 from erp.platform.logging import configure_logging, get_logger
 from erp.platform.server import run
 from erp.platform.service import ServiceSpec
-from erp.platform.settings import known_env_vars, load_settings, unknown_env_vars
+from erp.platform.settings import (
+    ServiceSettings,
+    known_env_vars,
+    load_settings,
+    unknown_env_vars,
+)
 
 log = get_logger(__name__)
 
 
-def warn_unknown_env() -> None:
-    from erp import registry  # the registry names the services; the platform never imports them
-
-    unknown = unknown_env_vars(known_env_vars(*registry.settings_classes()))
+def warn_unknown_env(every_settings: Sequence[type[ServiceSettings]]) -> None:
+    """Warn of ERP_* variables that none of `every_settings` (every service's settings class,
+    passed in by the launcher: the platform names no service) reads."""
+    unknown = unknown_env_vars(known_env_vars(*every_settings))
     if unknown:
         log.warning("unknown_settings_ignored", variables=unknown)
 
@@ -52,10 +58,10 @@ def migrate_one(spec: ServiceSpec, *, allow_breaking: bool = False) -> None:
     log.info("migrated", service=spec.name, revision=spec.migrations.head())
 
 
-def serve_one(spec: ServiceSpec) -> None:
+def serve_one(spec: ServiceSpec, every_settings: Sequence[type[ServiceSettings]]) -> None:
     settings = load_settings(spec.settings_cls)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    warn_unknown_env()
+    warn_unknown_env(every_settings)
     app = create_app(spec, settings)
     if spec.serve is not None:
         spec.serve(app, settings)

@@ -6,13 +6,17 @@ line naming the variable and exit code 2 (see `load_settings`).
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from collections import Counter
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -22,8 +26,47 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "ERP_"
-SERVICE_NAMES = ("gateway", "inventory", "finance", "reporting")
-_WEAK_SECRET_MIN_LENGTH = 32
+
+
+def _empty_is_unset(value: object) -> object:
+    return None if value == "" else value
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/") if value else value
+
+
+# Production refuses a secret that is a known placeholder, shorter than SECRET_MIN_LENGTH, or
+# whose characters carry less than SECRET_MIN_ENTROPY_BITS of Shannon entropy each (documented
+# in docs/deployment.md, "Secrets").
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_ENTROPY_BITS = 3.0
+_PLACEHOLDERS = frozenset({"secret", "password", "admin"})
+_PLACEHOLDER_PARTS = ("replace-me", "replaceme", "change-me", "changeme", "example")
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of `value`'s own character frequencies."""
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in Counter(value).values())
+
+
+def weak_secret(value: str) -> str | None:
+    """Why `value` is not fit to be a production secret, or None."""
+    lowered = value.lower()
+    if lowered in _PLACEHOLDERS or any(part in lowered for part in _PLACEHOLDER_PARTS):
+        return "is a known placeholder"
+    if len(value) < SECRET_MIN_LENGTH:
+        return f"is shorter than {SECRET_MIN_LENGTH} characters"
+    if shannon_entropy(value) < SECRET_MIN_ENTROPY_BITS:
+        return f"has under {SECRET_MIN_ENTROPY_BITS:g} bits of entropy per character"
+    return None
+
+
+# Where a service reaches another one (ERP_<NAME>_URL): unset when empty, trailing slash dropped.
+ServiceUrl = Annotated[str | None, BeforeValidator(_empty_is_unset), AfterValidator(_http_url)]
 
 
 class ServiceSettings(BaseSettings):
@@ -39,7 +82,7 @@ class ServiceSettings(BaseSettings):
     redis_url: str | None = None
     event_transport: Literal["inprocess", "redis", "dapr"] = "inprocess"
     jwt_secret: SecretStr | None = None
-    # RS256: the gateway signs with its private key; every service verifies with the public key.
+    # RS256: tokens are signed with a private key; every service verifies with the public key.
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_public_key: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -49,13 +92,7 @@ class ServiceSettings(BaseSettings):
     admin_password: SecretStr | None = None
     db_pool_size: int = Field(10, ge=1, le=200)
     db_max_overflow: int = Field(5, ge=0, le=200)
-    base_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
-    gateway_url: str | None = None
-    inventory_url: str | None = None
-    finance_url: str | None = None
-    reporting_url: str | None = None
     dapr_pubsub_name: str = Field("pubsub", min_length=1)
-    dapr_statestore_name: str = Field("statestore", min_length=1)
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Event backbone (erp.platform.events).
     event_max_attempts: int = Field(5, ge=1, le=100)
@@ -67,30 +104,18 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(500, ge=1, le=10_000)
     relay_sweep_seconds: float = Field(5.0, gt=0, le=3600)
     outbox_retention_seconds: float = Field(86400.0, ge=0)
-    # The Dapr sidecar's standard variable, not an ERP_ one.
+    # The Dapr sidecar sets DAPR_HTTP_PORT itself; ERP_DAPR_HTTP_PORT stands in without one.
     dapr_http_port: int = Field(
-        3500, ge=1, le=65535, validation_alias=AliasChoices("DAPR_HTTP_PORT", "dapr_http_port")
+        3500,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("DAPR_HTTP_PORT", "ERP_DAPR_HTTP_PORT", "dapr_http_port"),
     )
 
-    @field_validator(
-        "database_url",
-        "redis_url",
-        "gateway_url",
-        "inventory_url",
-        "finance_url",
-        "reporting_url",
-        mode="before",
-    )
+    @field_validator("database_url", "redis_url", mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("gateway_url", "inventory_url", "finance_url", "reporting_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/") if value else value
+    def _blank_is_unset(cls, value: object) -> object:
+        return _empty_is_unset(value)
 
     @field_validator("database_url")
     @classmethod
@@ -103,21 +128,25 @@ class ServiceSettings(BaseSettings):
     def _production_needs_real_secrets(self) -> ServiceSettings:
         if self.jwt_algorithm == "RS256" and not self.jwt_public_key:
             raise ValueError("ERP_JWT_PUBLIC_KEY must be set when ERP_JWT_ALGORITHM=RS256")
-        if self.environment == "production" and self.jwt_algorithm == "HS256":
-            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-            if len(secret) < _WEAK_SECRET_MIN_LENGTH:
+        if self.environment == "production":
+            if self.jwt_algorithm == "HS256" and self.jwt_secret is None:
                 raise ValueError(
-                    f"ERP_JWT_SECRET must be set to at least {_WEAK_SECRET_MIN_LENGTH} "
+                    f"ERP_JWT_SECRET must be set to at least {SECRET_MIN_LENGTH} "
                     "characters when ERP_ENVIRONMENT=production"
                 )
+            for name, given in (
+                ("ERP_JWT_SECRET", self.jwt_secret),
+                ("ERP_ADMIN_PASSWORD", self.admin_password),
+            ):
+                reason = weak_secret(given.get_secret_value()) if given is not None else None
+                if reason:
+                    raise ValueError(
+                        f"{name} {reason}; ERP_ENVIRONMENT=production needs a random value "
+                        f"of at least {SECRET_MIN_LENGTH} characters"
+                    )
         if self.event_transport == "redis" and not self.redis_url:
             raise ValueError("ERP_REDIS_URL must be set when ERP_EVENT_TRANSPORT=redis")
         return self
-
-    def service_url(self, service: str) -> str | None:
-        """Where this process reaches another service, if configured."""
-        value = getattr(self, f"{service}_url", None)
-        return value if isinstance(value, str) else None
 
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -131,14 +160,27 @@ class SettingsError(SystemExit):
         self.line = line
 
 
+def _variable(cls: type[ServiceSettings], key: str) -> str:
+    """The variable behind an error's field: ERP_<FIELD>, or for a field read under its own
+    names (DAPR_HTTP_PORT, ERP_DAPR_HTTP_PORT) the one that is set."""
+    if not key.isupper():
+        return f"{ENV_PREFIX}{key.upper()}"
+    for field in cls.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices) and key in alias.choices:
+            set_names = [c for c in alias.choices if isinstance(c, str) and c in os.environ]
+            return set_names[0] if set_names else key
+    return key
+
+
 def _describe(error: ValidationError, cls: type[ServiceSettings]) -> str:
     first = error.errors()[0]
     loc = [str(part) for part in first.get("loc", ())]
     if loc:
-        # A field read under its own variable name (DAPR_HTTP_PORT) reports that name.
-        name = loc[0] if loc[0].isupper() else f"{ENV_PREFIX}{loc[0].upper()}"
+        name = _variable(cls, loc[0])
         raw = os.environ.get(name)
-        shown = f" (got {raw!r})" if raw is not None and "secret" not in name.lower() else ""
+        hidden = any(word in name.lower() for word in ("secret", "password"))
+        shown = f" (got {raw!r})" if raw is not None and not hidden else ""
         return f"invalid setting {name}: {first['msg']}{shown}"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"invalid settings: {message}"
@@ -158,7 +200,15 @@ def known_env_vars(*classes: type[ServiceSettings]) -> set[str]:
     """Every ERP_* variable that the given settings classes read."""
     names: set[str] = set()
     for cls in classes or (ServiceSettings,):
-        names.update(f"{ENV_PREFIX}{field.upper()}" for field in cls.model_fields)
+        for field_name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            if alias is None:
+                names.add(f"{ENV_PREFIX}{field_name.upper()}")
+                continue
+            # A field read under its own names (DAPR_HTTP_PORT...): the ERP_ ones among them.
+            choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+            upper = [c.upper() for c in choices if isinstance(c, str)]
+            names.update(name for name in upper if name.startswith(ENV_PREFIX))
     return names
 
 

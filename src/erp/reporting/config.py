@@ -1,8 +1,9 @@
-"""Reporting settings: the platform's plus the cache and report limits."""
+"""Reporting settings: the platform's plus the cache, its Dapr state store and report limits.
+Reporting calls no other service, so it reads no ERP_<SERVICE>_URL."""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import Field, field_validator
 
 from erp.platform.settings import ServiceSettings
 
@@ -18,10 +19,9 @@ class ReportingSettings(ServiceSettings):
     reporting_max_range_days: int = Field(3660, ge=31, le=36_600)
     # Where the dashboard's login form posts (the gateway's token endpoint).
     reporting_login_url: str = "/auth/token"
-    # The Dapr sidecar's HTTP port (Dapr sets DAPR_HTTP_PORT itself).
-    dapr_http_port: int = Field(
-        3500, ge=1, le=65535, validation_alias=AliasChoices("DAPR_HTTP_PORT", "ERP_DAPR_HTTP_PORT")
-    )
+    # The Dapr state store that holds the cache with ERP_EVENT_TRANSPORT=dapr (the sidecar's
+    # port is the platform's dapr_http_port).
+    dapr_statestore_name: str = Field("statestore", min_length=1)
 
     @field_validator("reporting_inventory_accounts")
     @classmethod

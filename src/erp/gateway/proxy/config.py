@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from erp.platform.tokens import ISSUER, TOKEN_TYPE
+
 MIB = 1024 * 1024
 
 
@@ -45,8 +47,9 @@ class JwtConfig:
 
     secret: str | None = None
     public_key: str | None = None
-    issuer: str = "erp"
-    token_type: str = "access"
+    # Fixed by erp.platform.tokens (the verifier refuses other values).
+    issuer: str = ISSUER
+    token_type: str = TOKEN_TYPE
     cache_size: int = 10_000
     revocation_redis_url: str | None = None
     revocation_key: str = "erp:revoked-jti"

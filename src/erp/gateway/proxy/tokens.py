@@ -6,13 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import jwt
+from erp.platform.tokens import (
+    ISSUER,
+    TOKEN_TYPE,
+    KeyRule,
+    TokenRejectedError,
+    verification_keys,
+    verify_token,
+)
 
-ROLES = frozenset({"admin", "accountant", "warehouse", "viewer"})
-
-
-class TokenRejectedError(Exception):
-    """The bearer token is missing, malformed, expired, revoked or not ours."""
+__all__ = ["Identity", "TokenRejectedError", "TokenVerifier"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,28 +30,24 @@ class Identity:
 
 
 class TokenVerifier:
-    """Verify HS256 (or RS256) access tokens; remember good ones until they expire."""
+    """Verify access tokens by the rules of erp.platform.tokens (HS256 with the shared secret,
+    RS256 with the public key); remember good ones until they expire."""
 
     def __init__(
         self,
         *,
         secret: str | None,
         public_key: str | None = None,
-        issuer: str = "erp",
-        token_type: str = "access",
+        issuer: str = ISSUER,
+        token_type: str = TOKEN_TYPE,
         cache_size: int = 10_000,
         is_revoked: Callable[[str], bool] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not secret and not public_key:
-            raise ValueError("token verification needs a shared secret or a public key")
-        self._keys: list[tuple[str | bytes, list[str]]] = []
-        if secret:
-            self._keys.append((secret, ["HS256"]))
-        if public_key:
-            self._keys.append((public_key, ["RS256"]))
-        self._issuer = issuer
-        self._type = token_type
+        # Issuer and type are not choices: this verifier accepts what every service accepts.
+        if issuer != ISSUER or token_type != TOKEN_TYPE:
+            raise ValueError(f"access tokens are {TOKEN_TYPE!r} tokens issued by {ISSUER!r}")
+        self._keys: tuple[KeyRule, ...] = verification_keys(secret, public_key)
         self._cache: dict[bytes, Identity] = {}
         self._cache_size = cache_size
         self.is_revoked = is_revoked
@@ -71,38 +70,15 @@ class TokenVerifier:
         return ident
 
     def _decode(self, token: bytes, now: float) -> Identity:
-        claims = None
-        for key, algorithms in self._keys:
-            try:
-                claims = jwt.decode(
-                    token,
-                    key,
-                    algorithms=algorithms,
-                    issuer=self._issuer,
-                    options={"require": ["exp", "iat", "sub", "iss"]},
-                )
-                break
-            except jwt.ExpiredSignatureError as exc:
-                raise TokenRejectedError("the token has expired") from exc
-            except jwt.PyJWTError:
-                continue
-        if claims is None:
-            raise TokenRejectedError("the token is invalid")
-        if claims.get("typ") != self._type:
-            raise TokenRejectedError(f"the token is not an {self._type} token")
-        sub, roles, exp = claims["sub"], claims.get("roles", []), claims["exp"]
-        valid_roles = isinstance(roles, list) and all(r in ROLES for r in roles)
-        if not isinstance(sub, str) or not sub or not valid_roles:
-            raise TokenRejectedError("the token's subject or roles are invalid")
-        if not sub.isprintable() or not sub.isascii() or float(exp) <= now:
-            raise TokenRejectedError("the token is invalid")
-        jti = claims.get("jti")
+        principal = verify_token(token, self._keys, now)
+        sub = principal.username
+        roles = tuple(sorted(principal.roles))
         lines = f"x-authenticated-user: {sub}\r\nx-authenticated-roles: {','.join(roles)}\r\n"
         return Identity(
             sub=sub,
-            roles=tuple(roles),
-            exp=float(exp),
-            jti=str(jti) if jti is not None else None,
+            roles=roles,
+            exp=principal.expires_at,
+            jti=principal.jti,
             header_lines=lines.encode("ascii"),
         )
 
