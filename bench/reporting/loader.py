@@ -16,6 +16,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.finance import JournalLine, JournalPosted
+from erp.contracts.inventory import StockLine, StockMoved
+from erp.contracts.references import movement_ref
 from erp.reporting.domain.apply import FAMILIES
 from erp.reporting.domain.changes import (
     KEY_COLUMNS,
@@ -26,12 +29,6 @@ from erp.reporting.domain.changes import (
     stock_changes,
 )
 from erp.reporting.domain.project import bump, write_changes
-from erp.reporting.events.payloads import (
-    JournalLine,
-    JournalPosted,
-    StockLine,
-    StockMoved,
-)
 
 ACCOUNTS: dict[str, str] = {
     **{f"11{i:02d}": "asset" for i in range(10)},
@@ -43,6 +40,7 @@ ACCOUNTS: dict[str, str] = {
     **{f"60{i:02d}": "expense" for i in range(25)},
 }
 CENT = Decimal("0.01")
+BY = "bench"
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,54 @@ class Shape:
     start: dt.date = dt.date(2023, 1, 1)
     days: int = 3 * 365
     seed: int = 1
+
+
+def stock_line(sku: str, warehouse: str, quantity: Decimal, value: Decimal) -> StockLine:
+    """Only quantity and value feed the read models; the position after is left at zero."""
+    cost = abs(value / quantity).quantize(Decimal("0.0001"))
+    return StockLine(
+        line_no=0,
+        sku=sku,
+        warehouse=warehouse,
+        quantity=quantity,
+        unit_cost=cost,
+        value=value,
+        on_hand_after=Decimal(0),
+        value_after=Decimal(0),
+        average_cost_after=cost,
+    )
+
+
+def journal_line(line_no: int, account: str, debit: Decimal, credit: Decimal) -> JournalLine:
+    return JournalLine(
+        line_no=line_no,
+        account=account,
+        account_type=ACCOUNTS[account],
+        debit=debit,
+        credit=credit,
+        amount=debit - credit,
+    )
+
+
+def entry(
+    entry_id: int,
+    day: dt.date,
+    source: str,
+    source_ref: str | None,
+    lines: tuple[JournalLine, ...],
+) -> JournalPosted:
+    return JournalPosted(
+        entry_id=entry_id,
+        date=day,
+        memo=f"entry {entry_id}",
+        source=source,
+        source_ref=source_ref,
+        currency="USD",
+        rate=Decimal(1),
+        posted_at=dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC),
+        posted_by=BY,
+        lines=lines,
+    )
 
 
 def facts(shape: Shape) -> Iterator[JournalPosted | StockMoved]:
@@ -76,26 +122,25 @@ def facts(shape: Shape) -> Iterator[JournalPosted | StockMoved]:
             movement_id=movement_id,
             type="receipt" if inbound else "issue",
             warehouse=house,
-            reference=None,
-            reverses=None,
             posted_at=at,
-            lines=(StockLine(sku, house, sign * qty, sign * value),),
+            posted_by=BY,
+            lines=(stock_line(sku, house, sign * qty, sign * value),),
         )
         if entry_id * 2 < posted_lines:
             entry_id += 1
             amount = sign * value
             lines = (
                 (
-                    JournalLine("1300", "asset", amount, Decimal(0)),
-                    JournalLine("2150", "liability", Decimal(0), amount),
+                    journal_line(1, "1300", amount, Decimal(0)),
+                    journal_line(2, "2150", Decimal(0), amount),
                 )
                 if amount > 0
                 else (
-                    JournalLine("1300", "asset", Decimal(0), -amount),
-                    JournalLine("2150", "liability", -amount, Decimal(0)),
+                    journal_line(1, "1300", Decimal(0), -amount),
+                    journal_line(2, "2150", -amount, Decimal(0)),
                 )
             )
-            yield JournalPosted(entry_id, day, "stock", f"movement:{movement_id}", lines)
+            yield entry(entry_id, day, "stock", movement_ref(movement_id), lines)
     remaining = shape.journal_lines - entry_id * 2
     while remaining > 0:
         entry_id += 1
@@ -103,12 +148,12 @@ def facts(shape: Shape) -> Iterator[JournalPosted | StockMoved]:
         a, b2 = (Decimal(rng.randint(100, 500_000)) / 100 for _ in range(2))
         d1, d2, c1, c2 = rng.sample(codes, 4)
         lines = (
-            JournalLine(d1, ACCOUNTS[d1], a, Decimal(0)),
-            JournalLine(d2, ACCOUNTS[d2], b2, Decimal(0)),
-            JournalLine(c1, ACCOUNTS[c1], Decimal(0), a),
-            JournalLine(c2, ACCOUNTS[c2], Decimal(0), b2),
+            journal_line(1, d1, a, Decimal(0)),
+            journal_line(2, d2, b2, Decimal(0)),
+            journal_line(3, c1, Decimal(0), a),
+            journal_line(4, c2, Decimal(0), b2),
         )
-        yield JournalPosted(entry_id, day, "manual", None, lines)
+        yield entry(entry_id, day, "manual", None, lines)
         remaining -= 4
 
 

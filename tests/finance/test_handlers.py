@@ -17,6 +17,21 @@ def event(topic: str, data: dict[str, Any]) -> Event:
     return Event("e-1", "erp/inventory", topic, "warehouse/MAIN", 1, now, data)
 
 
+def line(sku: str, warehouse: str, quantity: str, value: str) -> dict[str, Any]:
+    """A stock-moved line as inventory sends it; finance posts only its value."""
+    return {
+        "line_no": 0,
+        "sku": sku,
+        "warehouse": warehouse,
+        "quantity": quantity,
+        "unit_cost": "0",
+        "value": value,
+        "on_hand_after": "0",
+        "value_after": "0",
+        "average_cost_after": "0",
+    }
+
+
 RECEIPT = {
     "movement_id": 7,
     "type": "receipt",
@@ -27,7 +42,7 @@ RECEIPT = {
     "reverses": None,
     "posted_at": "2026-03-01T10:00:00Z",
     "posted_by": "w",
-    "lines": [{"line_no": 0, "sku": "W-1", "quantity": "2", "value": "12.34"}],
+    "lines": [line("W-1", "MAIN", "2", "12.34")],
 }
 
 
@@ -52,12 +67,9 @@ async def test_a_movement_in_a_closed_period_posts_on_the_first_open_day(
 
 async def test_transfers_post_nothing_and_reversals_link_the_original(finance: Service) -> None:
     transfer = {**RECEIPT, "movement_id": 8, "type": "transfer", "to_warehouse": "B"}
-    transfer["lines"] = [
-        {"line_no": 0, "sku": "W-1", "warehouse": "MAIN", "value": "-5.00"},
-        {"line_no": 0, "sku": "W-1", "warehouse": "B", "value": "5.00"},
-    ]
+    transfer["lines"] = [line("W-1", "MAIN", "-1", "-5.00"), line("W-1", "B", "1", "5.00")]
     reversal = {**RECEIPT, "movement_id": 9, "reverses": 7}
-    reversal["lines"] = [{"line_no": 0, "sku": "W-1", "value": "-12.34"}]
+    reversal["lines"] = [line("W-1", "MAIN", "-2", "-12.34")]
     for data in (RECEIPT, transfer, reversal):
         async with finance.db.transaction() as conn:
             await on_stock_moved(conn, event("inventory.stock-moved", data))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import uuid
-from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,10 +11,11 @@ from bench.reporting.loader import Shape, facts, fold, load_with_copy, load_with
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.finance import JournalPosted
+from erp.contracts.inventory import StockMoved
 from erp.platform.db import Database
 from erp.platform.events.envelope import Event
 from erp.reporting.events.handlers import handle
-from erp.reporting.events.payloads import JournalPosted
 from erp.reporting.main import SPEC
 from erp.reporting.models import (
     ledger_accounts,
@@ -31,37 +29,16 @@ SHAPE = Shape(journal_lines=400, movements=300, skus=7, warehouses=3, days=400, 
 COMPARED = (ledger_accounts, ledger_balances, stock_balances, stock_flows, stock_links)
 
 
-def as_event(fact: Any) -> Event:
-    """The fact as the publisher would have sent it."""
-    if isinstance(fact, JournalPosted):
-        data = {
-            "entry_id": fact.entry_id,
-            "date": fact.date.isoformat(),
-            "source": fact.source,
-            "source_ref": fact.source_ref,
-            "lines": [
-                {
-                    "account": ln.account,
-                    "account_type": ln.account_type,
-                    "debit": str(ln.debit),
-                    "credit": str(ln.credit),
-                }
-                for ln in fact.lines
-            ],
-        }
-        topic, time = "finance.journal-posted", None
-    else:
-        data = json.loads(json.dumps(asdict(fact), default=str))
-        data["posted_at"] = fact.posted_at.isoformat()
-        topic, time = "inventory.stock-moved", fact.posted_at
+def as_event(fact: JournalPosted | StockMoved) -> Event:
+    """The fact as the publisher sends it."""
     return Event(
         id=uuid.uuid4().hex,
-        source=topic.split(".")[0],
-        type=topic,
+        source=fact.TOPIC.split(".")[0],
+        type=fact.TOPIC,
         subject="s",
         sequence=1,
-        time=time or dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        data=data,
+        time=fact.posted_at,
+        data=fact.to_data(),
     )
 
 

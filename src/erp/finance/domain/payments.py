@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.references import invoice_ref
 from erp.finance.domain import books, journal
 from erp.finance.domain.accounts import postable
 from erp.finance.domain.chart import CASH, EXCHANGE_DIFFERENCE, RECEIVABLE
@@ -26,7 +27,7 @@ from erp.finance.domain.invoices import (
 )
 from erp.finance.domain.journal import credit, debit
 from erp.finance.domain.money import ZERO, exact, resolve_rate, to_base
-from erp.finance.events import publish_payment_received, publish_status_changed
+from erp.finance.domain.publish import publish_payment_received, publish_status_changed
 from erp.finance.models import payments
 from erp.finance.schemas.payments import PaymentCreate
 from erp.platform.errors import Conflict, InvalidInput, NotFound
@@ -72,7 +73,7 @@ async def receive_payment(
         date=date,
         memo=f"payment for invoice {invoice.id} from {invoice.customer}",
         source="payment",
-        source_ref=f"invoice:{invoice.id}",
+        source_ref=invoice_ref(invoice.id),
         currency=invoice.currency,
         rate=rate,
         lines=lines,

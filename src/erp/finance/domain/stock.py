@@ -12,13 +12,13 @@ the movement's day, or on the first open day when that day's period is already c
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.inventory import StockMoved
+from erp.contracts.references import movement_ref
 from erp.finance.domain import books, journal
 from erp.finance.domain.chart import (
     COST_OF_GOODS_SOLD,
@@ -27,16 +27,10 @@ from erp.finance.domain.chart import (
     STOCK_ADJUSTMENT,
 )
 from erp.finance.domain.journal import Posting, credit, debit
-from erp.finance.events import publish_invoice_voided
+from erp.finance.domain.publish import publish_invoice_voided
 from erp.finance.models import invoices, journal_entries
 
 POSTED_BY = "inventory-events"
-
-
-def invoice_of(reference: str | None) -> int | None:
-    if reference and reference.startswith("invoice:") and reference[8:].isdigit():
-        return int(reference[8:])
-    return None
 
 
 def counter_account(movement_type: str, invoice_id: int | None) -> str:
@@ -47,13 +41,13 @@ def counter_account(movement_type: str, invoice_id: int | None) -> str:
     return STOCK_ADJUSTMENT
 
 
-def postings(data: dict[str, Any]) -> list[Posting]:
-    invoice_id = invoice_of(data.get("reference"))
-    lines = [(ln["sku"], Decimal(str(ln["value"]))) for ln in data["lines"]]
-    if data["type"] == "transfer":
+def postings(moved: StockMoved) -> list[Posting]:
+    invoice_id = moved.invoice_id
+    lines = [(ln.sku, ln.value) for ln in moved.lines]
+    if moved.type == "transfer":
         net = sum((v for _, v in lines), Decimal(0))  # zero unless the two sides differ
         lines = [(lines[0][0], net)] if net else []
-    counter = counter_account(data["type"], invoice_id)
+    counter = counter_account(moved.type, invoice_id)
     result: list[Posting] = []
     for sku, value in lines:
         if value == 0:
@@ -63,37 +57,36 @@ def postings(data: dict[str, Any]) -> list[Posting]:
     return result
 
 
-async def post_stock_movement(conn: AsyncConnection, *, data: dict[str, Any]) -> int | None:
+async def post_stock_movement(conn: AsyncConnection, *, moved: StockMoved) -> int | None:
     """Post one `inventory.stock-moved` event; returns the entry id (None: nothing to post)."""
-    key = f"movement:{data['movement_id']}"
+    key = movement_ref(moved.movement_id)
     done = await conn.execute(
         select(journal_entries.c.id).where(journal_entries.c.event_key == key)
     )
     if done.first() is not None:
         return None
-    invoice_id = invoice_of(data.get("reference"))
-    if data["type"] == "issue" and invoice_id is not None and data.get("reverses") is None:
+    invoice_id = moved.invoice_id
+    if moved.type == "issue" and invoice_id is not None and moved.reverses is None:
         await _return_stock_of_void_invoice(conn, invoice_id)
-    lines = postings(data)
+    lines = postings(moved)
     if not lines:
         return None
     base = await books.base_currency(conn)
-    moved_on = dt.datetime.fromisoformat(str(data["posted_at"]).replace("Z", "+00:00"))
-    date = await books.first_open_day(conn, moved_on.astimezone(dt.UTC).date())
+    date = await books.first_open_day(conn, moved.posted_on)
     reverses = None
-    if data.get("reverses") is not None:
+    if moved.reverses is not None:
         reverses = (
             await conn.execute(
                 select(journal_entries.c.id).where(
-                    journal_entries.c.event_key == f"movement:{data['reverses']}"
+                    journal_entries.c.event_key == movement_ref(moved.reverses)
                 )
             )
         ).scalar()
-    memo = f"{data['type']} movement {data['movement_id']}"
-    if data.get("reverses") is not None:
-        memo += f" (reversal of movement {data['reverses']})"
-    if data.get("reference"):
-        memo += f", {data['reference']}"
+    memo = f"{moved.type} movement {moved.movement_id}"
+    if moved.reverses is not None:
+        memo += f" (reversal of movement {moved.reverses})"
+    if moved.reference:
+        memo += f", {moved.reference}"
     entry = await journal.post_entry(
         conn,
         date=date,

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.inventory.domain import bins as bin_store
 from erp.inventory.domain.catalog import active_items, active_warehouses
 from erp.inventory.domain.errors import InsufficientStock
+from erp.inventory.domain.publish import publish_reservation_changed
 from erp.inventory.domain.valuation import ZERO
-from erp.inventory.events import publish_reservation_changed
 from erp.inventory.models import reservations
 from erp.inventory.schemas.movements import MovementCreate
 from erp.inventory.schemas.reservations import ReservationCreate

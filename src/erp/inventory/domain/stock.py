@@ -1,4 +1,5 @@
-"""Stock positions: now (from the bins) or as of any past moment (from the ledger)."""
+"""Stock positions: now (from the bins) or as of any past moment (from the ledger), and the
+bins a movement took below their item's reorder point."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.inventory import LowStock
 from erp.inventory.domain.valuation import ZERO, Position
-from erp.inventory.models import bins, reservations, stock_ledger
+from erp.inventory.models import bins, items, reservations, stock_ledger
+
+BinKey = tuple[str, str]
 
 
 def _reserved_subquery(at: datetime, *, historical: bool) -> Any:
@@ -123,3 +127,44 @@ def _present(row: Any, at: datetime) -> dict[str, Any]:
         "value": row.value,
         "as_of": at,
     }
+
+
+async def low_stock(
+    conn: AsyncConnection,
+    *,
+    movement_id: int,
+    before: dict[BinKey, Position],
+    after: dict[BinKey, Position],
+) -> list[LowStock]:
+    """Bins the movement took from at or above their item's reorder point to below it (an
+    item without a positive reorder point is never low)."""
+    keys = sorted(k for k in after if after[k].on_hand < before[k].on_hand)
+    if not keys:
+        return []
+    points = dict(
+        (
+            await conn.execute(
+                select(items.c.sku, items.c.reorder_point).where(
+                    items.c.sku.in_({sku for sku, _ in keys})
+                )
+            )
+        )
+        .tuples()
+        .all()
+    )
+    alerts = []
+    for key in keys:
+        point = points.get(key[0])
+        if point is None or point <= 0:
+            continue
+        if before[key].on_hand >= point > after[key].on_hand:
+            alerts.append(
+                LowStock(
+                    sku=key[0],
+                    warehouse=key[1],
+                    reorder_point=point,
+                    on_hand=after[key].on_hand,
+                    movement_id=movement_id,
+                )
+            )
+    return alerts

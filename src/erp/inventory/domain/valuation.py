@@ -28,6 +28,12 @@ class Position:
         return self.last_cost
 
 
+def average_cost_after(on_hand: Decimal, value: Decimal, unit_cost: Decimal) -> Decimal:
+    """The moving average a ledger line leaves its bin at: the line's own unit cost while
+    nothing (or less than nothing) is on hand."""
+    return Position(on_hand, value, unit_cost).average_cost
+
+
 def money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, ROUND_HALF_EVEN)
 

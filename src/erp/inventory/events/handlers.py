@@ -15,31 +15,32 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.finance import InvoiceIssued, InvoiceVoided
+from erp.contracts.inventory import IssueRejected
+from erp.contracts.wire import decimal_or_none
 from erp.inventory.domain.errors import InsufficientStock
 from erp.inventory.domain.ledger import post_movement, reverse_movement
-from erp.inventory.events import publish_issue_rejected
+from erp.inventory.domain.publish import publish_issue_rejected
 from erp.inventory.models import movements
 from erp.inventory.schemas.movements import MovementCreate
 from erp.platform.errors import ProblemError
-from erp.platform.events.envelope import Event
+from erp.platform.events.envelope import Event, Handler
 
-INVOICE_ISSUED = "finance.invoice-issued"
-INVOICE_VOIDED = "finance.invoice-voided"
 POSTED_BY = "finance-events"
 
 
-def _issues(invoice_id: int, lines: list[dict[str, Any]]) -> list[MovementCreate]:
+def _issues(invoice: InvoiceIssued) -> list[MovementCreate]:
     by_warehouse: dict[str, list[dict[str, Any]]] = {}
-    for line in lines:
-        by_warehouse.setdefault(str(line["warehouse"]), []).append(
-            {"sku": line["sku"], "quantity": line["quantity"]}
+    for line in invoice.lines:
+        by_warehouse.setdefault(line.warehouse, []).append(
+            {"sku": line.sku, "quantity": line.quantity}
         )
     return [
         MovementCreate.model_validate(
             {
                 "type": "issue",
                 "warehouse": warehouse,
-                "reference": f"invoice:{invoice_id}",
+                "reference": invoice.reference,
                 "lines": wanted,
             }
         )
@@ -47,43 +48,45 @@ def _issues(invoice_id: int, lines: list[dict[str, Any]]) -> list[MovementCreate
     ]
 
 
-def _rejection(error: Exception) -> dict[str, Any]:
+def _rejection(invoice: InvoiceIssued, error: Exception) -> IssueRejected:
     if isinstance(error, InsufficientStock):
-        keys = ("sku", "warehouse", "requested", "available")
-        return {"reason": error.detail, **{k: error.extra.get(k) for k in keys}}
+        extra = error.extra
+        return IssueRejected(
+            invoice_id=invoice.invoice_id,
+            issue_no=invoice.issue_no,
+            reason=error.detail,
+            sku=extra.get("sku"),
+            warehouse=extra.get("warehouse"),
+            requested=decimal_or_none(extra.get("requested"), "requested"),
+            available=decimal_or_none(extra.get("available"), "available"),
+        )
     if isinstance(error, ProblemError):
         reason = error.detail
     elif isinstance(error, ValidationError):
         reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
     else:
         reason = str(error)
-    return {"reason": reason, "sku": None, "warehouse": None, "requested": None, "available": None}
+    return IssueRejected(invoice_id=invoice.invoice_id, issue_no=invoice.issue_no, reason=reason)
 
 
 async def on_invoice_issued(conn: AsyncConnection, event: Event) -> None:
-    invoice_id = int(event.data["invoice_id"])
-    issue_no = event.data.get("issue_no")
+    invoice = InvoiceIssued.from_data(event.data)
     try:
         async with conn.begin_nested():  # all warehouses or none
-            for body in _issues(invoice_id, list(event.data["lines"])):
+            for body in _issues(invoice):
                 await post_movement(conn, body=body, user=POSTED_BY)
     except (ProblemError, ValidationError) as error:
-        await publish_issue_rejected(
-            conn,
-            invoice_id=invoice_id,
-            issue_no=int(issue_no) if issue_no is not None else None,
-            rejection=_rejection(error),
-        )
+        await publish_issue_rejected(conn, _rejection(invoice, error))
 
 
 async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
-    invoice_id = int(event.data["invoice_id"])
+    voided = InvoiceVoided.from_data(event.data)
     reversed_ids = select(movements.c.reverses).where(movements.c.reverses.is_not(None))
     pending = (
         await conn.execute(
             select(movements.c.id)
             .where(
-                movements.c.reference == f"invoice:{invoice_id}",
+                movements.c.reference == voided.reference,
                 movements.c.type == "issue",
                 movements.c.reverses.is_(None),
                 movements.c.id.not_in(reversed_ids),
@@ -93,8 +96,14 @@ async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
     ).scalars()
     for movement_id in list(pending):
         await reverse_movement(
-            conn, movement_id=movement_id, reason=f"invoice {invoice_id} voided", user=POSTED_BY
+            conn,
+            movement_id=movement_id,
+            reason=f"invoice {voided.invoice_id} voided",
+            user=POSTED_BY,
         )
 
 
-SUBSCRIPTIONS = {INVOICE_ISSUED: on_invoice_issued, INVOICE_VOIDED: on_invoice_voided}
+SUBSCRIPTIONS: dict[str, Handler] = {
+    InvoiceIssued.TOPIC: on_invoice_issued,
+    InvoiceVoided.TOPIC: on_invoice_voided,
+}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from erp.platform.db import Database, normalise_url
+from erp.platform.cli_errors import database_url, describe
+from erp.platform.db import Database
 from erp.platform.events.relay import outbox_backlog
 from erp.platform.events.transports import TopicStats, make_transport
 from erp.platform.service import ServiceSpec
@@ -19,26 +20,34 @@ class ServiceStatus:
     oldest_age_seconds: float
     topics: list[TopicStats]
     error: str | None = None
+    # What made the transport's figures unknown (replay must not read that as "none").
+    transport_failure: Exception | None = field(default=None, compare=False)
+
+
+def _line(error: Exception) -> str:
+    """The cause and its fix when it is an expected one, else the error's first line."""
+    return describe(error) or (str(error).splitlines() or [type(error).__name__])[0]
 
 
 async def service_status(spec: ServiceSpec) -> ServiceStatus:
     settings = load_settings(spec.settings_cls)
-    url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
-    db = Database(url)
+    db = Database(database_url(spec.name, settings))
     transport = make_transport(settings)
     backlog, age, topics, errors = None, 0.0, [], []
+    failure: Exception | None = None
     try:
         if "outbox" in spec.migrations.metadata.tables:
             backlog, age = await outbox_backlog(db, spec.migrations.metadata.tables["outbox"])
     except Exception as error:  # report it, go on with the rest
-        errors.append(f"database: {str(error).splitlines()[0]}")
+        errors.append(_line(error))
     try:
         topics = await transport.stats(spec.name, sorted(spec.subscriptions))
     except Exception as error:
-        errors.append(f"{transport.name}: {str(error).splitlines()[0]}")
+        failure = error
+        errors.append(describe(error) or f"{transport.name}: {_line(error)}")
     try:
         return ServiceStatus(
-            spec.name, transport.name, backlog, age, topics, "; ".join(errors) or None
+            spec.name, transport.name, backlog, age, topics, "; ".join(errors) or None, failure
         )
     finally:
         await transport.close()
@@ -47,9 +56,12 @@ async def service_status(spec: ServiceSpec) -> ServiceStatus:
 
 async def dead_letters(spec: ServiceSpec, topic: str | None) -> dict[str, int]:
     """Dead letters per topic this service consumes (Redis transport)."""
+    status = await service_status(spec)
+    if status.transport_failure is not None:
+        raise status.transport_failure
     return {
         s.topic: s.dead_letters
-        for s in (await service_status(spec)).topics
+        for s in status.topics
         if topic in (None, s.topic) and s.dead_letters
     }
 

@@ -16,11 +16,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.db import Database
+from erp.platform.db.upsert import upsert
 from erp.platform.events.envelope import Event, Handler
 from erp.platform.events.metrics import EVENTS_HANDLED, HANDLER_LATENCY
 from erp.platform.logging import get_logger
@@ -107,11 +106,7 @@ class Inbox:
             }
             for e in events
         }
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(self.table)
-            .values(list(rows.values()))
-            .on_conflict_do_nothing()
-            .returning(self.table.c.event_id)
+        statement = upsert(conn.dialect, self.table, list(rows.values())).returning(
+            self.table.c.event_id
         )
         return set((await conn.execute(statement)).scalars())

@@ -12,10 +12,9 @@ from typing import Any
 import structlog
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import MetaData, Table, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.platform.db.upsert import increment
 from erp.platform.events.wakeup import NOTIFY_CHANNEL, mark_pending
 
 # Money and quantities travel as strings (DESIGN §3), never as lossy JSON numbers.
@@ -26,21 +25,6 @@ def _tables(metadata: MetaData) -> tuple[Table, Table]:
     return metadata.tables["outbox"], metadata.tables["outbox_sequences"]
 
 
-async def _next_sequence(conn: AsyncConnection, sequences: Table, subject: str) -> int:
-    """Per-subject (aggregate) sequence: one upsert that holds the row lock until commit."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(sequences)
-        .values(subject=subject, last_sequence=1)
-        .on_conflict_do_update(
-            index_elements=[sequences.c.subject],
-            set_={"last_sequence": sequences.c.last_sequence + 1},
-        )
-        .returning(sequences.c.last_sequence)
-    )
-    return int((await conn.execute(statement)).scalar_one())
-
-
 async def enqueue(
     conn: AsyncConnection, metadata: MetaData, *, source: str, topic: str, subject: str, data: Any
 ) -> str:
@@ -48,7 +32,8 @@ async def enqueue(
     outbox, sequences = _tables(metadata)
     event_id = uuid.uuid4().hex
     now = datetime.now(UTC)
-    sequence = await _next_sequence(conn, sequences, subject)
+    # Per subject (aggregate); the counter's row stays locked until commit.
+    sequence = await increment(conn, sequences.c.last_sequence, {"subject": subject})
     context = structlog.contextvars.get_contextvars()
     envelope = {
         "specversion": "1.0",

@@ -6,15 +6,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.finance import (
+    InvoiceIssued,
+    InvoiceStatusChanged,
+    InvoiceVoided,
+    JournalPosted,
+    PaymentReceived,
+    PeriodClosed,
+)
+from erp.contracts.inventory import (
+    LowStock,
+    MovementReversed,
+    ReservationChanged,
+    StockMoved,
+)
+from erp.platform.db.upsert import Excluded, prefer_proposed, upsert
 from erp.platform.events.envelope import Event
 from erp.reporting.domain.changes import Changes, journal_changes, stock_changes
 from erp.reporting.domain.project import advance_position, bump, write_changes
-from erp.reporting.domain.writes import insert_for
-from erp.reporting.events import payloads, topics
 from erp.reporting.models import (
     ar_payments,
     closed_periods,
@@ -30,7 +44,7 @@ Apply = Callable[[AsyncConnection, Event], Awaitable[None]]
 
 
 async def _stock_moved(conn: AsyncConnection, event: Event) -> None:
-    moved = payloads.stock_moved(event.data)
+    moved = StockMoved.from_data(event.data)
     changes = stock_changes(moved)
     if moved.invoice_id is not None:
         changes.touch("sales", await _invoice_day(conn, moved.invoice_id))
@@ -47,11 +61,11 @@ async def _invoice_day(conn: AsyncConnection, invoice_id: int) -> dt.date:
 
 
 async def _journal_posted(conn: AsyncConnection, event: Event) -> None:
-    await write_changes(conn, journal_changes(payloads.journal_posted(event.data)))
+    await write_changes(conn, journal_changes(JournalPosted.from_data(event.data)))
 
 
 async def _invoice_issued(conn: AsyncConnection, event: Event) -> None:
-    invoice = payloads.invoice_issued(event.data)
+    invoice = InvoiceIssued.from_data(event.data)
     known = (
         await conn.execute(
             select(sales_invoices.c.issue_no).where(
@@ -73,12 +87,15 @@ async def _invoice_issued(conn: AsyncConnection, event: Event) -> None:
         "total": invoice.total,
         "issue_no": invoice.issue_no,
     }
-    statement = insert_for(conn, sales_invoices).values(
-        invoice_id=invoice.invoice_id, status="issued", status_time=None, voided_on=None, **header
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(index_elements=[sales_invoices.c.invoice_id], set_=header)
-    )
+    row = {
+        "invoice_id": invoice.invoice_id,
+        "status": "issued",
+        "status_time": None,
+        "voided_on": None,
+        **header,
+    }
+    key = [sales_invoices.c.invoice_id]
+    await conn.execute(upsert(conn.dialect, sales_invoices, row, conflict=key, set_=header))
     await conn.execute(sales_lines.delete().where(sales_lines.c.invoice_id == invoice.invoice_id))
     if invoice.lines:
         await conn.execute(
@@ -100,9 +117,9 @@ async def _invoice_issued(conn: AsyncConnection, event: Event) -> None:
 
 
 async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
-    status = payloads.invoice_status(event.data, fallback_time=event.time)
+    status = InvoiceStatusChanged.from_data(event.data)
     voided_on = status.changed_at.date() if status.status == "void" else None
-    statement = insert_for(conn, sales_invoices).values(
+    row = dict(
         invoice_id=status.invoice_id,
         customer=status.customer,
         day=status.date,
@@ -114,18 +131,17 @@ async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
         status_time=status.changed_at,
         voided_on=voided_on,
     )
-    t, new = sales_invoices.c, statement.excluded
-    newer = t.status_time.is_(None) | (new.status_time > t.status_time)
+    t = sales_invoices.c
+
+    def latest(new: Excluded) -> dict[str, Any]:
+        newer = t.status_time.is_(None) | (new.status_time > t.status_time)
+        return {
+            **prefer_proposed(newer, new, t, ("status", "total", "status_time")),
+            "voided_on": func.coalesce(t.voided_on, new.voided_on),
+        }
+
     await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.invoice_id],
-            set_={
-                "status": case((newer, new.status), else_=t.status),
-                "total": case((newer, new.total), else_=t.total),
-                "status_time": case((newer, new.status_time), else_=t.status_time),
-                "voided_on": func.coalesce(t.voided_on, new.voided_on),
-            },
-        )
+        upsert(conn.dialect, sales_invoices, row, conflict=[t.invoice_id], set_=latest)
     )
     changes = Changes()
     changes.touch("ar", min(status.date, voided_on or status.date))
@@ -134,43 +150,39 @@ async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
 
 
 async def _payment_received(conn: AsyncConnection, event: Event) -> None:
-    payment = payloads.payment_received(event.data)
-    statement = insert_for(conn, ar_payments).values(
+    payment = PaymentReceived.from_data(event.data)
+    row = dict(
         payment_id=payment.payment_id,
         invoice_id=payment.invoice_id,
         day=payment.date,
         amount=payment.amount,
     )
-    await conn.execute(statement.on_conflict_do_nothing())
+    await conn.execute(upsert(conn.dialect, ar_payments, row))
     await bump(conn, {"ar": payment.date})
 
 
 async def _low_stock(conn: AsyncConnection, event: Event) -> None:
-    alert = payloads.low_stock(event.data)
-    statement = insert_for(conn, low_stock).values(
+    alert = LowStock.from_data(event.data)
+    row = dict(
         sku=alert.sku,
         warehouse=alert.warehouse,
         reorder_point=alert.reorder_point,
         flagged_at=event.time,
     )
-    newer = statement.excluded.flagged_at >= low_stock.c.flagged_at
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[low_stock.c.sku, low_stock.c.warehouse],
-            set_={
-                "reorder_point": case(
-                    (newer, statement.excluded.reorder_point), else_=low_stock.c.reorder_point
-                ),
-                "flagged_at": case(
-                    (newer, statement.excluded.flagged_at), else_=low_stock.c.flagged_at
-                ),
-            },
+    t = low_stock.c
+
+    def newest(new: Excluded) -> dict[str, Any]:
+        return prefer_proposed(
+            new.flagged_at >= t.flagged_at, new, t, ("reorder_point", "flagged_at")
         )
+
+    await conn.execute(
+        upsert(conn.dialect, low_stock, row, conflict=[t.sku, t.warehouse], set_=newest)
     )
 
 
 async def _reservation(conn: AsyncConnection, event: Event) -> None:
-    held = payloads.reservation_changed(event.data)
+    held = ReservationChanged.from_data(event.data)
     values = {
         "sku": held.sku,
         "warehouse": held.warehouse,
@@ -178,21 +190,21 @@ async def _reservation(conn: AsyncConnection, event: Event) -> None:
         "status": held.status,
         "sequence": event.sequence,
     }
-    statement = insert_for(conn, reservations).values(reservation_id=held.reservation_id, **values)
     await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[reservations.c.reservation_id],
+        upsert(
+            conn.dialect,
+            reservations,
+            {"reservation_id": held.reservation_id, **values},
+            conflict=[reservations.c.reservation_id],
             set_=values,
-            where=statement.excluded.sequence > reservations.c.sequence,
+            where=lambda new: new.sequence > reservations.c.sequence,
         )
     )
 
 
 async def _period_closed(conn: AsyncConnection, event: Event) -> None:
-    day = payloads.period_closed(event.data)
-    await conn.execute(
-        insert_for(conn, closed_periods).values(closed_through=day).on_conflict_do_nothing()
-    )
+    day = PeriodClosed.from_data(event.data).closed_through
+    await conn.execute(upsert(conn.dialect, closed_periods, {"closed_through": day}))
 
 
 async def _nothing(conn: AsyncConnection, event: Event) -> None:
@@ -200,16 +212,16 @@ async def _nothing(conn: AsyncConnection, event: Event) -> None:
 
 
 BY_TOPIC: dict[str, Apply] = {
-    topics.STOCK_MOVED: _stock_moved,
-    topics.MOVEMENT_REVERSED: _nothing,
-    topics.RESERVATION_CHANGED: _reservation,
-    topics.LOW_STOCK: _low_stock,
-    topics.JOURNAL_POSTED: _journal_posted,
-    topics.INVOICE_ISSUED: _invoice_issued,
-    topics.INVOICE_STATUS_CHANGED: _invoice_status,
-    topics.INVOICE_VOIDED: _nothing,
-    topics.PAYMENT_RECEIVED: _payment_received,
-    topics.PERIOD_CLOSED: _period_closed,
+    StockMoved.TOPIC: _stock_moved,
+    MovementReversed.TOPIC: _nothing,
+    ReservationChanged.TOPIC: _reservation,
+    LowStock.TOPIC: _low_stock,
+    JournalPosted.TOPIC: _journal_posted,
+    InvoiceIssued.TOPIC: _invoice_issued,
+    InvoiceStatusChanged.TOPIC: _invoice_status,
+    InvoiceVoided.TOPIC: _nothing,
+    PaymentReceived.TOPIC: _payment_received,
+    PeriodClosed.TOPIC: _period_closed,
 }
 
 

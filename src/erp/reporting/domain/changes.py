@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from erp.contracts.finance import JournalPosted
+from erp.contracts.inventory import StockMoved
 from erp.reporting.domain.periods import buckets
-from erp.reporting.events.payloads import JournalPosted, StockMoved
 
 ZERO = Decimal(0)
 Key = tuple[object, ...]
@@ -93,7 +94,7 @@ def journal_changes(entry: JournalPosted) -> Changes:
 
 def stock_changes(moved: StockMoved) -> Changes:
     changes = Changes()
-    day = moved.day
+    day = moved.posted_on
     net = ZERO
     for line in moved.lines:
         net += line.value

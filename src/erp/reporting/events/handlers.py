@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.events.envelope import Event, Handler
-from erp.reporting.domain.apply import apply_event
+from erp.reporting.domain.apply import BY_TOPIC, apply_event
 from erp.reporting.domain.writes import insert_for
-from erp.reporting.events import topics
 from erp.reporting.models import received_events
 
 
@@ -44,4 +43,5 @@ async def handle(conn: AsyncConnection, event: Event) -> None:
         await apply_event(conn, event)
 
 
-SUBSCRIPTIONS: dict[str, Handler] = dict.fromkeys(topics.ALL, handle)
+# Every topic that has an effect, and those kept that change no figure.
+SUBSCRIPTIONS: dict[str, Handler] = dict.fromkeys(BY_TOPIC, handle)

@@ -1,0 +1,46 @@
+"""What services say to each other in events: one typed payload per topic, and the document
+references they share.
+
+Beside `erp.platform` at the bottom of the package: every service may import it, it imports
+no service. A publisher builds a payload and writes `payload.to_data()` to its outbox under
+`payload.TOPIC`; a consumer reads `Payload.from_data(event.data)`. `tests/contracts` pins the
+JSON of each, so a change to what travels fails a test before it reaches a consumer.
+
+    references  `invoice:<id>` and `movement:<id>`, built and parsed
+    wire        how values travel (decimal strings, ISO dates), the `Payload` base
+    inventory   `inventory.*` payloads
+    finance     `finance.*` payloads
+"""
+
+from __future__ import annotations
+
+from erp.contracts.finance import (
+    InvoiceIssued,
+    InvoiceStatusChanged,
+    InvoiceVoided,
+    JournalPosted,
+    PaymentReceived,
+    PeriodClosed,
+)
+from erp.contracts.inventory import (
+    IssueRejected,
+    LowStock,
+    MovementReversed,
+    ReservationChanged,
+    StockMoved,
+)
+from erp.contracts.wire import Payload
+
+EVENTS: tuple[type[Payload], ...] = (
+    StockMoved,
+    MovementReversed,
+    ReservationChanged,
+    LowStock,
+    IssueRejected,
+    JournalPosted,
+    InvoiceIssued,
+    InvoiceStatusChanged,
+    InvoiceVoided,
+    PaymentReceived,
+    PeriodClosed,
+)

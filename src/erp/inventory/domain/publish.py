@@ -1,0 +1,99 @@
+"""Inventory's events, written to its outbox in the transaction of the change they report
+(payloads in `erp.contracts.inventory`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.contracts.inventory import (
+    IssueRejected,
+    MovementReversed,
+    ReservationChanged,
+    StockLine,
+    StockMoved,
+)
+from erp.contracts.wire import Payload
+from erp.inventory.domain.stock import low_stock
+from erp.inventory.domain.valuation import Position, average_cost_after
+from erp.inventory.models import metadata
+from erp.platform.events.outbox import enqueue
+
+SOURCE = "erp/inventory"
+
+
+async def publish(conn: AsyncConnection, subject: str, payload: Payload) -> None:
+    await enqueue(
+        conn, metadata, source=SOURCE, topic=payload.TOPIC, subject=subject, data=payload.to_data()
+    )
+
+
+async def publish_stock_moved(
+    conn: AsyncConnection,
+    *,
+    movement: dict[str, Any],
+    before: dict[tuple[str, str], Position],
+    after: dict[tuple[str, str], Position],
+) -> None:
+    """The posted movement and, for a reversal, its link to the original (both under the
+    movement's warehouse, so they keep posting order); then each bin it took below its
+    reorder point."""
+    subject = f"warehouse/{movement['warehouse']}"
+    moved = StockMoved(
+        movement_id=movement["id"],
+        type=movement["type"],
+        warehouse=movement["warehouse"],
+        to_warehouse=movement["to_warehouse"],
+        reference=movement["reference"],
+        reason=movement["reason"],
+        reverses=movement["reverses"],
+        posted_at=movement["posted_at"],
+        posted_by=movement["posted_by"],
+        lines=tuple(
+            StockLine(
+                line_no=ln["line_no"],
+                sku=ln["sku"],
+                warehouse=ln["warehouse"],
+                quantity=ln["quantity"],
+                unit_cost=ln["unit_cost"],
+                value=ln["value"],
+                on_hand_after=ln["on_hand_after"],
+                value_after=ln["value_after"],
+                average_cost_after=average_cost_after(
+                    ln["on_hand_after"], ln["value_after"], ln["unit_cost"]
+                ),
+            )
+            for ln in movement["lines"]
+        ),
+    )
+    await publish(conn, subject, moved)
+    if moved.reverses is not None:
+        reversed_ = MovementReversed(
+            movement_id=moved.movement_id, reverses=moved.reverses, posted_at=moved.posted_at
+        )
+        await publish(conn, subject, reversed_)
+    for alert in await low_stock(conn, movement_id=moved.movement_id, before=before, after=after):
+        await publish(conn, f"warehouse/{alert.warehouse}", alert)
+
+
+async def publish_reservation_changed(
+    conn: AsyncConnection, *, reservation: dict[str, Any]
+) -> None:
+    changed = ReservationChanged(
+        reservation_id=reservation["id"],
+        sku=reservation["sku"],
+        warehouse=reservation["warehouse"],
+        quantity=reservation["quantity"],
+        reference=reservation["reference"],
+        status=reservation["status"],
+        expires_at=reservation["expires_at"],
+        created_at=reservation["created_at"],
+        closed_at=reservation["closed_at"],
+        consumed_by=reservation["consumed_by"],
+    )
+    await publish(conn, f"reservation/{changed.reservation_id}", changed)
+
+
+async def publish_issue_rejected(conn: AsyncConnection, rejected: IssueRejected) -> None:
+    await publish(conn, f"invoice/{rejected.invoice_id}", rejected)
