@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.finance.domain.chart import balance, normal_side
 from erp.finance.models import accounts
 from erp.finance.schemas.accounts import AccountCreate, AccountUpdate
+from erp.platform.db.lookups import active_rows
 from erp.platform.errors import Conflict, InvalidInput, NotFound
 
 
@@ -78,18 +79,7 @@ async def update_account(
 async def postable(conn: AsyncConnection, wanted: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Rows of the accounts named by (code, field); unknown or inactive ones are a 422 naming
     the field."""
-    pairs = list(wanted)
-    codes = {code for code, _ in pairs}
-    rows = {
-        r.code: r for r in await conn.execute(select(accounts).where(accounts.c.code.in_(codes)))
-    }
-    for code, field in pairs:
-        row = rows.get(code)
-        if row is None:
-            raise InvalidInput(field, f"unknown account {code!r}")
-        if not row.active:
-            raise InvalidInput(field, f"account {code!r} is inactive")
-    return rows
+    return await active_rows(conn, accounts.c.code, wanted, name="account")
 
 
 async def list_accounts(

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.finance.domain.chart import INVENTORY, RECEIVABLE
 from erp.finance.models import accounts, invoices, journal_lines
+
+Sums = tuple[Decimal, Decimal]
+_ZEROS: Sums = (Decimal(0), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -20,51 +24,51 @@ class Mismatch:
     recomputed: Decimal
 
 
+async def _sums(
+    conn: AsyncConnection,
+    key: ColumnElement[Any],
+    first: ColumnElement[Any],
+    second: ColumnElement[Any],
+    *where: ColumnElement[bool],
+) -> dict[Any, Sums]:
+    """Two sums over the journal lines per `key`."""
+    statement = select(key, func.sum(first), func.sum(second)).where(*where).group_by(key)
+    return {k: (Decimal(a), Decimal(b)) for k, a, b in await conn.execute(statement)}
+
+
+def _compare(what: str, kept: dict[str, Decimal], recomputed: Sums) -> list[Mismatch]:
+    """`kept` names each check; its values are compared in order with `recomputed`."""
+    return [
+        Mismatch(what, check, k, r)
+        for (check, k), r in zip(kept.items(), recomputed, strict=True)
+        if k != r
+    ]
+
+
 async def verify_books(conn: AsyncConnection) -> tuple[int, list[Mismatch]]:
     """(entries checked, mismatches)."""
     jl = journal_lines.c
-    mismatches: list[Mismatch] = []
-    entries = (
-        await conn.execute(
-            select(jl.entry_id, func.sum(jl.debit), func.sum(jl.credit)).group_by(jl.entry_id)
-        )
-    ).all()
-    for entry_id, d, c in entries:
-        if Decimal(d) != Decimal(c):
-            mismatches.append(Mismatch(f"entry {entry_id}", "debits = credits", d, c))
-    sums = {
-        r.account: (Decimal(r.d), Decimal(r.c))
-        for r in await conn.execute(
-            select(
-                jl.account, func.sum(jl.debit).label("d"), func.sum(jl.credit).label("c")
-            ).group_by(jl.account)
-        )
-    }
-    zero = (Decimal(0), Decimal(0))
+    entries = await _sums(conn, jl.entry_id, jl.debit, jl.credit)
+    mismatches = [
+        Mismatch(f"entry {entry_id}", "debits = credits", d, c)
+        for entry_id, (d, c) in entries.items()
+        if d != c
+    ]
+    by_account = await _sums(conn, jl.account, jl.debit, jl.credit)
     for r in await conn.execute(select(accounts).order_by(accounts.c.code)):
-        d, c = sums.get(r.code, zero)
-        if r.debit_total != d:
-            mismatches.append(Mismatch(f"account {r.code}", "debit total", r.debit_total, d))
-        if r.credit_total != c:
-            mismatches.append(Mismatch(f"account {r.code}", "credit total", r.credit_total, c))
-    receivable = {
-        r.invoice_id: (Decimal(r.amount), Decimal(r.base))
-        for r in await conn.execute(
-            select(
-                jl.invoice_id,
-                func.sum(jl.amount).label("amount"),
-                func.sum(jl.debit - jl.credit).label("base"),
-            )
-            .where(jl.account == RECEIVABLE, jl.invoice_id.is_not(None))
-            .group_by(jl.invoice_id)
-        )
-    }
+        kept = {"debit total": r.debit_total, "credit total": r.credit_total}
+        mismatches += _compare(f"account {r.code}", kept, by_account.get(r.code, _ZEROS))
+    receivable = await _sums(
+        conn,
+        jl.invoice_id,
+        jl.amount,
+        jl.debit - jl.credit,
+        jl.account == RECEIVABLE,
+        jl.invoice_id.is_not(None),
+    )
     for r in await conn.execute(select(invoices).order_by(invoices.c.id)):
-        amount, base = receivable.get(r.id, zero)
-        if r.open_amount != amount:
-            mismatches.append(Mismatch(f"invoice {r.id}", "open amount", r.open_amount, amount))
-        if r.open_base != base:
-            mismatches.append(Mismatch(f"invoice {r.id}", "open base amount", r.open_base, base))
+        kept = {"open amount": r.open_amount, "open base amount": r.open_base}
+        mismatches += _compare(f"invoice {r.id}", kept, receivable.get(r.id, _ZEROS))
     return len(entries), mismatches
 
 

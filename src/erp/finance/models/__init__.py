@@ -21,15 +21,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from erp.platform.db.tables import BigId, add_platform_tables
-from erp.platform.db.types import ScaledDecimal, UTCDateTime
+from erp.platform.db.tables import (
+    BigId,
+    add_platform_tables,
+    id_column,
+    money_column,
+    quantity_column,
+    timestamp_column,
+)
+from erp.platform.db.types import RATE, UNIT_PRICE, ScaledDecimal
 
-# Amounts are quantised to their currency's minor unit (0-3 places) before they are stored;
-# four places of storage hold every ISO 4217 currency exactly.
-MONEY = ScaledDecimal(4, 24)
-RATE = ScaledDecimal(8, 24)  # base-currency units per one unit of the document's currency
-QTY = ScaledDecimal(4, 18)
-PRICE = ScaledDecimal(4, 18)
 PERCENT = ScaledDecimal(4, 10)
 
 metadata = MetaData()
@@ -41,13 +42,13 @@ books = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("base_currency", String(3), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    timestamp_column("created_at"),
 )
 
 accounts = Table(
     "accounts",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("code", String(16), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("type", String(16), nullable=False),
@@ -55,9 +56,9 @@ accounts = Table(
     Column("active", Boolean, nullable=False),
     # Automatic postings rely on system accounts; they cannot be deactivated.
     Column("system", Boolean, nullable=False),
-    Column("debit_total", MONEY, nullable=False),
-    Column("credit_total", MONEY, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    money_column("debit_total"),
+    money_column("credit_total"),
+    timestamp_column("created_at"),
     CheckConstraint(
         "type IN ('asset','liability','equity','income','expense')", name="ck_accounts_type"
     ),
@@ -66,7 +67,7 @@ accounts = Table(
 journal_entries = Table(
     "journal_entries",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("date", Date, nullable=False),
     Column("memo", String(500), nullable=False),
     Column("source", String(16), nullable=False),
@@ -76,7 +77,7 @@ journal_entries = Table(
     Column("currency", String(3), nullable=False),
     Column("rate", RATE, nullable=False),
     Column("reverses", BigId, ForeignKey("journal_entries.id"), nullable=True, unique=True),
-    Column("posted_at", UTCDateTime(), nullable=False),
+    timestamp_column("posted_at"),
     Column("posted_by", String(100), nullable=False),
     CheckConstraint(
         "source IN ('manual','invoice','payment','stock')", name="ck_journal_entries_source"
@@ -88,14 +89,14 @@ journal_entries = Table(
 journal_lines = Table(
     "journal_lines",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
     Column("line_no", Integer, nullable=False),
     Column("date", Date, nullable=False),  # the entry's date, kept here for ledger queries
     Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
-    Column("debit", MONEY, nullable=False),  # base currency
-    Column("credit", MONEY, nullable=False),  # base currency
-    Column("amount", MONEY, nullable=False),  # transaction currency, signed (+ debit)
+    money_column("debit"),  # base currency
+    money_column("credit"),  # base currency
+    money_column("amount"),  # transaction currency, signed (+ debit)
     Column("party", String(200), nullable=True),
     Column("sku", String(64), nullable=True),
     Column("invoice_id", BigId, nullable=True),
@@ -110,7 +111,7 @@ journal_lines = Table(
 invoices = Table(
     "invoices",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("customer", String(200), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("rate", RATE, nullable=False),
@@ -118,16 +119,16 @@ invoices = Table(
     Column("status", String(16), nullable=False),
     Column("hold_reason", String(500), nullable=True),
     Column("issue_no", Integer, nullable=False),  # how many times it was issued
-    Column("subtotal", MONEY, nullable=False),
-    Column("tax_total", MONEY, nullable=False),
-    Column("total", MONEY, nullable=False),
-    Column("paid_amount", MONEY, nullable=False),
-    Column("open_amount", MONEY, nullable=False),  # = its receivable lines, transaction currency
-    Column("open_base", MONEY, nullable=False),  # = its receivable lines, base currency
+    money_column("subtotal"),
+    money_column("tax_total"),
+    money_column("total"),
+    money_column("paid_amount"),
+    money_column("open_amount"),  # = its receivable lines, transaction currency
+    money_column("open_base"),  # = its receivable lines, base currency
     Column("issue_entry_id", BigId, ForeignKey("journal_entries.id"), nullable=True),
-    Column("created_at", UTCDateTime(), nullable=False),
+    timestamp_column("created_at"),
     Column("created_by", String(100), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
+    timestamp_column("updated_at"),
     CheckConstraint(
         "status IN ('draft','issued','on_hold','partially_paid','paid','void')",
         name="ck_invoices_status",
@@ -143,27 +144,27 @@ invoice_lines = Table(
     Column("line_no", Integer, primary_key=True),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    Column("quantity", QTY, nullable=False),
-    Column("unit_price", PRICE, nullable=False),
+    quantity_column("quantity"),
+    Column("unit_price", UNIT_PRICE, nullable=False),
     Column("tax_rate", PERCENT, nullable=False),
-    Column("net", MONEY, nullable=False),
-    Column("tax", MONEY, nullable=False),
+    money_column("net"),
+    money_column("tax"),
 )
 
 payments = Table(
     "payments",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=False),
     Column("customer", String(200), nullable=False),
     Column("date", Date, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("rate", RATE, nullable=False),
-    Column("amount", MONEY, nullable=False),
-    Column("base_amount", MONEY, nullable=False),
+    money_column("amount"),
+    money_column("base_amount"),
     Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
     Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    timestamp_column("created_at"),
     Column("created_by", String(100), nullable=False),
     Index("ix_payments_invoice", "invoice_id", "id"),
 )
@@ -172,9 +173,9 @@ payments = Table(
 period_closes = Table(
     "period_closes",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("closed_through", Date, nullable=False),
-    Column("closed_at", UTCDateTime(), nullable=False),
+    timestamp_column("closed_at"),
     Column("closed_by", String(100), nullable=False),
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import time
@@ -14,6 +13,7 @@ from erp.gateway.proxy.buckets import TOKEN_BUCKET_LUA, Decision, LocalBuckets
 from erp.gateway.proxy.config import RateLimitConfig
 from erp.gateway.proxy.leases import TAKE_BATCH_LUA, LeasedBuckets
 from erp.gateway.proxy.resp import RedisPipe
+from erp.gateway.proxy.revocation import cancel_and_wait
 
 log = logging.getLogger("erp.gateway.proxy")
 
@@ -152,11 +152,8 @@ class RateLimiter:
             pipe.close()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None

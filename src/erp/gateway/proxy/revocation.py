@@ -12,6 +12,14 @@ import redis.asyncio as aioredis
 log = logging.getLogger("erp.gateway.proxy")
 
 
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait until it has finished (nothing to do for None)."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class RevokedTokens:
     """A set of revoked `jti`s; `__contains__` is what the token verifier calls per request."""
 
@@ -64,11 +72,8 @@ class RevokedTokens:
 
     async def stop(self) -> None:
         """Stop refreshing and close the Redis client."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.domain.valuation import ZERO, Position
 from erp.inventory.models import bins, reservations, stock_ledger
+from erp.platform.db.upsert import upsert
 
 BinKey = tuple[str, str]  # (sku, warehouse)
 
@@ -24,10 +23,9 @@ async def lock_bins(conn: AsyncConnection, keys: Iterable[BinKey]) -> dict[BinKe
     positions = await _select_for_update(conn, wanted)
     missing = [k for k in wanted if k not in positions]
     if missing:
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         now = datetime.now(UTC)
         await conn.execute(
-            insert(bins).on_conflict_do_nothing(index_elements=["sku", "warehouse"]),
+            upsert(conn.dialect, bins, conflict=["sku", "warehouse"]),
             [
                 {"sku": s, "warehouse": w, "on_hand": ZERO, "value": ZERO, "updated_at": now}
                 for s, w in missing

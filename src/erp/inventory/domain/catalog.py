@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.inventory.models import items, warehouses
 from erp.inventory.schemas.items import ItemCreate, ItemUpdate
 from erp.inventory.schemas.warehouses import WarehouseCreate, WarehouseUpdate
-from erp.platform.errors import Conflict, InvalidInput, NotFound
+from erp.platform.db.lookups import active_rows
+from erp.platform.errors import Conflict, NotFound
 
 
 async def _insert_unique(
@@ -94,26 +95,9 @@ async def get_warehouse(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
 
 async def active_warehouses(conn: AsyncConnection, codes: dict[str, str]) -> dict[str, Any]:
     """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field."""
-    rows = await conn.execute(select(warehouses).where(warehouses.c.code.in_(list(codes))))
-    found = {row.code: row for row in rows}
-    for code, field in codes.items():
-        row = found.get(code)
-        if row is None:
-            raise InvalidInput(field, f"unknown warehouse {code!r}")
-        if not row.active:
-            raise InvalidInput(field, f"warehouse {code!r} is inactive")
-    return found
+    return await active_rows(conn, warehouses.c.code, codes.items(), name="warehouse")
 
 
 async def active_items(conn: AsyncConnection, skus: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Rows for (sku, field) pairs; unknown or inactive → 422 naming the field."""
-    pairs = list(skus)
-    rows = await conn.execute(select(items).where(items.c.sku.in_({s for s, _ in pairs})))
-    found = {row.sku: row for row in rows}
-    for sku, field in pairs:
-        row = found.get(sku)
-        if row is None:
-            raise InvalidInput(field, f"unknown SKU {sku!r}")
-        if not row.active:
-            raise InvalidInput(field, f"item {sku!r} is inactive")
-    return found
+    return await active_rows(conn, items.c.sku, skus, name="item", key_name="SKU")

@@ -14,12 +14,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from erp.platform.db.tables import BigId, add_platform_tables
-from erp.platform.db.types import ScaledDecimal, UTCDateTime
+from erp.platform.db.tables import (
+    BigId,
+    add_platform_tables,
+    id_column,
+    quantity_column,
+    timestamp_column,
+)
+from erp.platform.db.types import UNIT_PRICE, ScaledDecimal
 
-QTY = ScaledDecimal(4, 18)  # quantities: 4 decimal places
-PRICE = ScaledDecimal(4, 18)  # unit costs as entered: 4 decimal places
-MONEY = ScaledDecimal(2, 20)  # stock values: the base currency's minor unit
+STOCK_VALUE = ScaledDecimal(2, 20)  # the base currency's minor unit
 
 metadata = MetaData()
 add_platform_tables(metadata)
@@ -27,25 +31,25 @@ add_platform_tables(metadata)
 items = Table(
     "items",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("sku", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("uom", String(16), nullable=False),
-    Column("reorder_point", QTY, nullable=False),
+    quantity_column("reorder_point"),
     Column("active", Boolean, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
+    timestamp_column("created_at"),
+    timestamp_column("updated_at"),
 )
 
 warehouses = Table(
     "warehouses",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("allow_negative", Boolean, nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    timestamp_column("created_at"),
 )
 
 # Current position per item and warehouse, kept in step with the ledger in the same
@@ -55,15 +59,15 @@ bins = Table(
     metadata,
     Column("sku", String(64), ForeignKey("items.sku"), primary_key=True),
     Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
-    Column("on_hand", QTY, nullable=False),
-    Column("value", MONEY, nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
+    quantity_column("on_hand"),
+    Column("value", STOCK_VALUE, nullable=False),
+    timestamp_column("updated_at"),
 )
 
 movements = Table(
     "movements",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("type", String(16), nullable=False),
     Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
     Column("to_warehouse", String(32), ForeignKey("warehouses.code"), nullable=True),
@@ -71,7 +75,7 @@ movements = Table(
     Column("reason", String(500), nullable=True),
     # A reversal points at what it reverses; unique, so nothing is reversed twice.
     Column("reverses", BigId, ForeignKey("movements.id"), nullable=True, unique=True),
-    Column("posted_at", UTCDateTime(), nullable=False),
+    timestamp_column("posted_at"),
     Column("posted_by", String(100), nullable=False),
     CheckConstraint(
         "type IN ('receipt','issue','transfer','adjustment')", name="ck_movements_type"
@@ -84,17 +88,17 @@ movements = Table(
 stock_ledger = Table(
     "stock_ledger",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("movement_id", BigId, ForeignKey("movements.id"), nullable=False),
     Column("line_no", BigId, nullable=False),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    Column("quantity", QTY, nullable=False),
-    Column("unit_cost", PRICE, nullable=False),
-    Column("value", MONEY, nullable=False),
-    Column("on_hand_after", QTY, nullable=False),
-    Column("value_after", MONEY, nullable=False),
-    Column("posted_at", UTCDateTime(), nullable=False),
+    quantity_column("quantity"),
+    Column("unit_cost", UNIT_PRICE, nullable=False),
+    Column("value", STOCK_VALUE, nullable=False),
+    quantity_column("on_hand_after"),
+    Column("value_after", STOCK_VALUE, nullable=False),
+    timestamp_column("posted_at"),
     UniqueConstraint("movement_id", "line_no", "sku", "warehouse", name="uq_stock_ledger_line"),
     Index("ix_stock_ledger_bin", "sku", "warehouse", "id"),
     Index("ix_stock_ledger_posted_at", "posted_at"),
@@ -103,15 +107,15 @@ stock_ledger = Table(
 reservations = Table(
     "reservations",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    Column("quantity", QTY, nullable=False),
+    quantity_column("quantity"),
     Column("reference", String(200), nullable=True),
     Column("status", String(16), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("closed_at", UTCDateTime(), nullable=True),
+    timestamp_column("expires_at"),
+    timestamp_column("created_at"),
+    timestamp_column("closed_at", nullable=True),
     Column("consumed_by", BigId, ForeignKey("movements.id"), nullable=True),
     CheckConstraint("status IN ('active','released','consumed')", name="ck_reservations_status"),
     Index("ix_reservations_bin_status", "sku", "warehouse", "status"),

@@ -49,6 +49,16 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         return Decimal(value).quantize(self._quantum)
 
 
+# The exact kinds more than one service stores: an event carries them from one service's tables
+# into another's, so each has its places defined once.
+QUANTITY = ScaledDecimal(4, 18)
+UNIT_PRICE = ScaledDecimal(4, 18)
+RATE = ScaledDecimal(8, 24)  # base-currency units per one unit of another currency
+# Amounts are quantised to their currency's minor unit (0-3 places) before they are stored;
+# four places hold every ISO 4217 currency exactly.
+MONEY = ScaledDecimal(4, 24)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps in UTC; naive values are refused so no local time sneaks in."""
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, false, func
+from sqlalchemy import false, func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.platform.db.upsert import Excluded, increment, prefer_proposed, upsert
 from erp.platform.events.envelope import Event
 from erp.reporting.domain.changes import KEY_COLUMNS, SUM_COLUMNS, Changes, LinkHalf
-from erp.reporting.domain.writes import add_rows, insert_for
+from erp.reporting.domain.writes import add_rows
 from erp.reporting.models import (
     ledger_accounts,
     metadata,
@@ -33,9 +34,11 @@ async def write_changes(conn: AsyncConnection, changes: Changes) -> None:
                 record["lines"] = int(record["lines"])
         await add_rows(conn, metadata.tables[name], records, keys=keys)
     if changes.accounts:
-        statement = insert_for(conn, ledger_accounts)
-        statement = statement.on_conflict_do_update(
-            index_elements=[ledger_accounts.c.code], set_={"type": statement.excluded.type}
+        statement = upsert(
+            conn.dialect,
+            ledger_accounts,
+            conflict=[ledger_accounts.c.code],
+            set_=lambda new: {"type": new.type},
         )
         await conn.execute(
             statement, [{"code": c, "type": t} for c, t in sorted(changes.accounts.items())]
@@ -59,20 +62,23 @@ async def write_link(conn: AsyncConnection, half: LinkHalf) -> None:
         f"{mine}_day": half.day,
         f"{mine}_value": half.value,
     }
-    statement = insert_for(conn, stock_links).values(values)
-    t, new = stock_links.c, statement.excluded
-    agrees = (t[f"{other}_day"] == new[f"{mine}_day"]) & (
-        t[f"{other}_value"] == new[f"{mine}_value"]
-    )
-    updates: dict[str, Any] = {
-        f"{mine}_day": new[f"{mine}_day"],
-        f"{mine}_value": new[f"{mine}_value"],
-        "is_open": ~func.coalesce(agrees, false()),
-    }
-    if half.side == "stock":
-        updates["warehouse"] = new.warehouse
+    t = stock_links.c
+
+    def updates(new: Excluded) -> dict[str, Any]:
+        agrees = (t[f"{other}_day"] == new[f"{mine}_day"]) & (
+            t[f"{other}_value"] == new[f"{mine}_value"]
+        )
+        changed: dict[str, Any] = {
+            f"{mine}_day": new[f"{mine}_day"],
+            f"{mine}_value": new[f"{mine}_value"],
+            "is_open": ~func.coalesce(agrees, false()),
+        }
+        if half.side == "stock":
+            changed["warehouse"] = new.warehouse
+        return changed
+
     await conn.execute(
-        statement.on_conflict_do_update(index_elements=[t.movement_id], set_=updates)
+        upsert(conn.dialect, stock_links, values, conflict=[t.movement_id], set_=updates)
     )
 
 
@@ -80,46 +86,39 @@ async def bump(conn: AsyncConnection, families: dict[str, dt.date]) -> None:
     """Move each changed family's generation and mark the month of its earliest change."""
     for family, day in sorted(families.items()):
         generation = await next_generation(conn, family)
-        statement = insert_for(conn, report_marks).values(
-            family=family, month=day.replace(day=1), generation=generation
-        )
         await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[report_marks.c.family, report_marks.c.month],
-                set_={"generation": statement.excluded.generation},
+            upsert(
+                conn.dialect,
+                report_marks,
+                {"family": family, "month": day.replace(day=1), "generation": generation},
+                conflict=[report_marks.c.family, report_marks.c.month],
+                set_=lambda new: {"generation": new.generation},
             )
         )
 
 
 async def next_generation(conn: AsyncConnection, family: str) -> int:
     """The row lock taken here orders the writers of one family by commit."""
-    statement = insert_for(conn, report_generations).values(family=family, generation=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[report_generations.c.family],
-        set_={"generation": report_generations.c.generation + 1},
-    ).returning(report_generations.c.generation)
-    return int((await conn.execute(statement)).scalar_one())
+    return await increment(conn, report_generations.c.generation, {"family": family})
 
 
 async def advance_position(conn: AsyncConnection, event: Event) -> None:
-    statement = insert_for(conn, positions).values(
-        source=event.source, last_time=event.time, last_sequence=event.sequence, events=1
-    )
-    newer = statement.excluded.last_time >= positions.c.last_time
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[positions.c.source],
-            set_={
-                "last_sequence": case(
-                    (newer, statement.excluded.last_sequence), else_=positions.c.last_sequence
-                ),
-                "last_time": case(
-                    (newer, statement.excluded.last_time), else_=positions.c.last_time
-                ),
-                "events": positions.c.events + 1,
-            },
-        )
-    )
+    row = {
+        "source": event.source,
+        "last_time": event.time,
+        "last_sequence": event.sequence,
+        "events": 1,
+    }
+    t = positions.c
+
+    def advance(new: Excluded) -> dict[str, Any]:
+        newer = new.last_time >= t.last_time
+        return {
+            **prefer_proposed(newer, new, t, ("last_sequence", "last_time")),
+            "events": t.events + 1,
+        }
+
+    await conn.execute(upsert(conn.dialect, positions, row, conflict=[t.source], set_=advance))
 
 
 async def invalidate_everything(conn: AsyncConnection, families: tuple[str, ...]) -> None:

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.platform.db.upsert import dialect_insert, upsert
 
 
 def insert_for(conn: AsyncConnection, table: Table) -> Any:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return insert(table)
+    """The dialect's INSERT, for a caller that adds its own ON CONFLICT (see `upsert`)."""
+    return dialect_insert(conn.dialect, table)
 
 
 async def add_rows(
@@ -22,10 +22,11 @@ async def add_rows(
     """Insert rows, or add their non-key columns to the rows already there (sums commute)."""
     if not rows:
         return
-    statement = insert_for(conn, table)
     sums = [c for c in rows[0] if c not in keys]
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={c: table.c[c] + statement.excluded[c] for c in sums},
+    statement = upsert(
+        conn.dialect,
+        table,
+        conflict=[table.c[k] for k in keys],
+        set_=lambda new: {c: table.c[c] + new[c] for c in sums},
     )
     await conn.execute(statement, list(rows))

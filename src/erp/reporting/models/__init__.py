@@ -27,12 +27,15 @@ from sqlalchemy import (
     text,
 )
 
-from erp.platform.db.tables import BigId, add_platform_tables
-from erp.platform.db.types import ScaledDecimal, UTCDateTime
-
-MONEY = ScaledDecimal(4, 24)  # finance keeps four places; inventory values have two
-QTY = ScaledDecimal(4, 18)
-RATE = ScaledDecimal(8, 24)
+from erp.platform.db.tables import (
+    add_platform_tables,
+    event_columns,
+    id_column,
+    money_column,
+    quantity_column,
+    timestamp_column,
+)
+from erp.platform.db.types import RATE
 
 metadata = MetaData()
 add_platform_tables(metadata)
@@ -41,15 +44,13 @@ add_platform_tables(metadata)
 received_events = Table(
     "received_events",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("event_id", String(64), nullable=False, unique=True),
     Column("source", String(120), nullable=False),
-    Column("topic", String(120), nullable=False),
-    Column("subject", String(200), nullable=False),
-    Column("sequence", BigInteger, nullable=False),
-    Column("time", UTCDateTime(), nullable=False),
+    *event_columns(),
+    timestamp_column("time"),
     Column("payload", Text, nullable=False),
-    Column("received_at", UTCDateTime(), nullable=False),
+    timestamp_column("received_at"),
 )
 
 # The newest event seen per source: what every report says it reflects.
@@ -57,7 +58,7 @@ positions = Table(
     "positions",
     metadata,
     Column("source", String(120), primary_key=True),
-    Column("last_time", UTCDateTime(), nullable=False),
+    timestamp_column("last_time"),
     Column("last_sequence", BigInteger, nullable=False),
     Column("events", BigInteger, nullable=False),
 )
@@ -77,8 +78,8 @@ ledger_balances = Table(
     Column("grain", String(1), nullable=False),
     Column("period", Date, nullable=False),
     Column("account", String(16), nullable=False),
-    Column("debit", MONEY, nullable=False),
-    Column("credit", MONEY, nullable=False),
+    money_column("debit"),
+    money_column("credit"),
     PrimaryKeyConstraint("grain", "period", "account", postgresql_include=["debit", "credit"]),
 )
 
@@ -89,8 +90,8 @@ stock_balances = Table(
     Column("period", Date, nullable=False),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    Column("quantity", QTY, nullable=False),
-    Column("value", MONEY, nullable=False),
+    quantity_column("quantity"),
+    money_column("value"),
     PrimaryKeyConstraint(
         "grain", "period", "sku", "warehouse", postgresql_include=["quantity", "value"]
     ),
@@ -104,10 +105,10 @@ stock_flows = Table(
     Column("sku", String(64), primary_key=True),
     Column("warehouse", String(32), primary_key=True),
     Column("type", String(16), primary_key=True),
-    Column("quantity_in", QTY, nullable=False),
-    Column("quantity_out", QTY, nullable=False),
-    Column("value_in", MONEY, nullable=False),
-    Column("value_out", MONEY, nullable=False),
+    quantity_column("quantity_in"),
+    quantity_column("quantity_out"),
+    money_column("value_in"),
+    money_column("value_out"),
     Column("lines", BigInteger, nullable=False),
 )
 
@@ -120,9 +121,9 @@ stock_links = Table(
     Column("movement_id", BigInteger, primary_key=True, autoincrement=False),
     Column("warehouse", String(32), nullable=True),
     Column("stock_day", Date, nullable=True),
-    Column("stock_value", MONEY, nullable=True),
+    money_column("stock_value", nullable=True),
     Column("ledger_day", Date, nullable=True),
-    Column("ledger_value", MONEY, nullable=True),
+    money_column("ledger_value", nullable=True),
     Column("is_open", Boolean, nullable=False),
     Index(
         "ix_stock_links_open",
@@ -140,10 +141,10 @@ sales_invoices = Table(
     Column("day", Date, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("rate", RATE, nullable=False),
-    Column("total", MONEY, nullable=False),
+    money_column("total"),
     Column("issue_no", Integer, nullable=False),  # 0 until the issue event arrives
     Column("status", String(16), nullable=False),
-    Column("status_time", UTCDateTime(), nullable=True),
+    timestamp_column("status_time", nullable=True),
     Column("voided_on", Date, nullable=True),
     Index("ix_sales_invoices_day", "day"),
 )
@@ -155,9 +156,9 @@ sales_lines = Table(
     Column("line_no", Integer, primary_key=True, autoincrement=False),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    Column("quantity", QTY, nullable=False),
-    Column("net", MONEY, nullable=False),  # invoice currency
-    Column("revenue", MONEY, nullable=False),  # base currency
+    quantity_column("quantity"),
+    money_column("net"),  # invoice currency
+    money_column("revenue"),  # base currency
 )
 
 # Cost of the goods that left for an invoice (stock lines referencing `invoice:<id>`).
@@ -166,7 +167,7 @@ sales_cogs = Table(
     metadata,
     Column("invoice_id", BigInteger, primary_key=True, autoincrement=False),
     Column("sku", String(64), primary_key=True),
-    Column("cogs", MONEY, nullable=False),
+    money_column("cogs"),
 )
 
 ar_payments = Table(
@@ -175,7 +176,7 @@ ar_payments = Table(
     Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
     Column("invoice_id", BigInteger, nullable=False),
     Column("day", Date, nullable=False),
-    Column("amount", MONEY, nullable=False),  # invoice currency
+    money_column("amount"),  # invoice currency
     Index("ix_ar_payments_invoice", "invoice_id", "day"),
 )
 
@@ -184,8 +185,8 @@ low_stock = Table(
     metadata,
     Column("sku", String(64), primary_key=True),
     Column("warehouse", String(32), primary_key=True),
-    Column("reorder_point", QTY, nullable=False),
-    Column("flagged_at", UTCDateTime(), nullable=False),
+    quantity_column("reorder_point"),
+    timestamp_column("flagged_at"),
 )
 
 reservations = Table(
@@ -194,7 +195,7 @@ reservations = Table(
     Column("reservation_id", BigInteger, primary_key=True, autoincrement=False),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    Column("quantity", QTY, nullable=False),
+    quantity_column("quantity"),
     Column("status", String(16), nullable=False),
     Column("sequence", BigInteger, nullable=False),
 )
