@@ -10,7 +10,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.inventory.models import items, warehouses
+from erp.inventory.models import bins, items, reservations, warehouses
 from erp.inventory.schemas.items import ItemCreate, ItemUpdate
 from erp.inventory.schemas.warehouses import WarehouseCreate, WarehouseUpdate
 from erp.platform.db.lookups import active_rows
@@ -40,6 +40,8 @@ async def create_item(conn: AsyncConnection, *, data: ItemCreate) -> dict[str, A
 
 async def update_item(conn: AsyncConnection, *, sku: str, data: ItemUpdate) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "uom" in changes:
+        await _refuse_uom_change_with_stock(conn, sku=sku, uom=changes["uom"])
     statement = items.update().where(items.c.sku == sku)
     row = (
         await conn.execute(
@@ -49,6 +51,28 @@ async def update_item(conn: AsyncConnection, *, sku: str, data: ItemUpdate) -> d
     if row is None:
         raise NotFound(f"item {sku!r} not found")
     return dict(row._mapping)
+
+
+async def _refuse_uom_change_with_stock(conn: AsyncConnection, *, sku: str, uom: str) -> None:
+    # Quantities on hand and reserved were counted in the old unit: renaming the unit would
+    # silently turn 10 boxes into 10 pieces. The item row is locked so that no movement in
+    # flight counts in one unit while the rename lands.
+    item = (
+        await conn.execute(select(items.c.uom).where(items.c.sku == sku).with_for_update())
+    ).first()
+    if item is None or item.uom == uom:
+        return
+    on_hand = select(bins.c.warehouse).where(bins.c.sku == sku, bins.c.on_hand != 0)
+    reserved = select(reservations.c.warehouse).where(
+        reservations.c.sku == sku, reservations.c.status == "active"
+    )
+    held = sorted(set((await conn.execute(on_hand.union(reserved))).scalars()))
+    if held:
+        raise Conflict(
+            f"item {sku!r} has stock on hand or reserved in {', '.join(held)}; its unit of "
+            f"measure stays {item.uom!r} until that stock is issued or adjusted to zero",
+            field="uom",
+        )
 
 
 async def get_item(conn: AsyncConnection, *, sku: str) -> dict[str, Any]:
