@@ -37,7 +37,7 @@ NAMESPACE = "erp-system"
 # Kinds served by CRDs: kubernetes-validate bundles no schema for them.
 CUSTOM_KINDS = {
     "dapr.io/v1alpha1": {"Component", "Resiliency"},
-    "monitoring.coreos.com/v1": {"ServiceMonitor", "PrometheusRule"},
+    "monitoring.coreos.com/v1": {"ServiceMonitor", "PodMonitor", "PrometheusRule"},
     "gateway.networking.k8s.io/v1": {"HTTPRoute"},
 }
 
@@ -94,6 +94,13 @@ def check_custom_resource(doc: dict) -> list[str]:
         endpoints = (doc.get("spec") or {}).get("endpoints") or []
         if not endpoints or any(e.get("port") != "http" for e in endpoints):
             problems.append("endpoints must scrape the named port http")
+    elif kind == "PodMonitor":
+        spec = doc.get("spec") or {}
+        endpoints = spec.get("podMetricsEndpoints") or []
+        if not endpoints or any(not e.get("port") for e in endpoints):
+            problems.append("podMetricsEndpoints must scrape a named port")
+        if not (spec.get("selector") or {}).get("matchLabels"):
+            problems.append("selector.matchLabels must select the pods")
     elif kind == "PrometheusRule":
         for group in (doc.get("spec") or {}).get("groups") or []:
             for rule in group.get("rules") or []:

@@ -51,7 +51,9 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @cache
-def _render(profile: str, sets: tuple[str, ...], values: tuple[str, ...]) -> tuple[dict, ...]:
+def _render(
+    profile: str, sets: tuple[str, ...], values: tuple[str, ...], flags: tuple[str, ...]
+) -> tuple[dict, ...]:
     path = PROFILES / f"{profile}-values.yaml"
     args = ["template", "erp-system", str(CHART), "--namespace", NAMESPACE, "-f", str(path)]
     args += api_versions(path)
@@ -59,6 +61,7 @@ def _render(profile: str, sets: tuple[str, ...], values: tuple[str, ...]) -> tup
         args += ["-f", extra]
     for item in sets:
         args += ["--set", item]
+    args += flags
     result = helm(*args)
     if result.returncode != 0:
         raise AssertionError(f"helm template {profile} failed:\n{result.stderr}")
@@ -67,11 +70,14 @@ def _render(profile: str, sets: tuple[str, ...], values: tuple[str, ...]) -> tup
 
 @pytest.fixture
 def render() -> Render:
-    """render("default", "key=value", ..., values=[path]) -> the rendered objects."""
+    """render("default", "key=value", ..., values=[path], flags=["--is-upgrade"]) -> the rendered
+    objects (helm template renders a first install unless flags say otherwise)."""
     require_helm()
 
-    def _do(profile: str, *sets: str, values: tuple[str, ...] = ()) -> list[dict]:
-        return list(_render(profile, tuple(sets), tuple(str(v) for v in values)))
+    def _do(
+        profile: str, *sets: str, values: tuple[str, ...] = (), flags: tuple[str, ...] = ()
+    ) -> list[dict]:
+        return list(_render(profile, tuple(sets), tuple(str(v) for v in values), tuple(flags)))
 
     return _do
 
@@ -80,6 +86,24 @@ def render() -> Render:
 def helm_run() -> Callable[..., subprocess.CompletedProcess[str]]:
     require_helm()
     return helm
+
+
+def profile_values(profile: str) -> dict:
+    """values.yaml with the profile laid over it, as helm merges them (a null drops a key)."""
+
+    def merge(base: dict, over: dict) -> dict:
+        out = dict(base)
+        for key, value in over.items():
+            if value is None:
+                out.pop(key, None)
+            elif isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merge(out[key], value)
+            else:
+                out[key] = value
+        return out
+
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    return merge(defaults, yaml.safe_load((PROFILES / f"{profile}-values.yaml").read_text()) or {})
 
 
 def by_kind(objects: list[dict], kind: str) -> list[dict]:

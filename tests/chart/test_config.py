@@ -65,8 +65,13 @@ def test_service_urls_point_at_the_in_cluster_services(render: Render) -> None:
 def test_external_db_uses_the_existing_secret_and_migrates_pre_install(render: Render) -> None:
     objects = render("external-db")
     assert not by_kind(objects, "Secret") and not by_kind(objects, "StatefulSet")
+    upgrade = by_kind(render("external-db", flags=("--is-upgrade",)), "Job")
+    assert len(upgrade) == 4
+    for job in upgrade:
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade"
+    assert len(by_kind(objects, "Job")) == 4
     for job in by_kind(objects, "Job"):
-        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install"
         env = job["spec"]["template"]["spec"]["containers"][0]["env"]
         ref = next(e for e in env if e["name"] == "ERP_DATABASE_URL")["valueFrom"]["secretKeyRef"]
         assert ref["name"] == "erp-system-external"
@@ -75,12 +80,17 @@ def test_external_db_uses_the_existing_secret_and_migrates_pre_install(render: R
 
 
 def test_migrations_wait_for_the_in_chart_database(render: Render) -> None:
-    jobs = by_kind(render("default"), "Job")
+    jobs = [
+        j
+        for j in by_kind(render("default"), "Job")
+        if "erp-system/service" in j["metadata"]["labels"]
+    ]
     assert sorted(j["metadata"]["name"] for j in jobs) == [
-        f"erp-system-{s}-migrate" for s in ("finance", "gateway", "inventory", "reporting")
+        f"erp-system-{s}-migrate-install" for s in ("finance", "gateway", "inventory", "reporting")
     ]
     for job in jobs:
-        assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,pre-upgrade"
+        # Part of the first install, retried until PostgreSQL is up (never a post-install hook).
+        assert "helm.sh/hook" not in job["metadata"]["annotations"]
         assert job["spec"]["ttlSecondsAfterFinished"] > 0
         spec = job["spec"]["template"]["spec"]
         assert spec["initContainers"][0]["name"] == "wait-for-database"

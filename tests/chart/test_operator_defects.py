@@ -258,7 +258,7 @@ def test_migration_jobs_and_the_test_pod_follow_the_placement_values(render: Ren
         "defaults.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
     )
     one_shot = [h for o, h in pod_templates(objects) if o["kind"] in ("Job", "Pod")]
-    assert len(one_shot) == 5  # four migration Jobs and the helm test pod
+    assert len(one_shot) == 6  # four migration Jobs, the password sync Job, the helm test pod
     for holder in one_shot:
         spec = holder["spec"]
         assert spec["nodeSelector"] == {"pool": "erp"}
@@ -282,7 +282,9 @@ def test_dapr_sidecar_blocks_shutdown_while_the_app_drains(render: Render) -> No
 
 def test_migration_jobs_do_not_get_the_admin_password(render: Render) -> None:
     objects = render("default")
-    for job in by_kind(objects, "Job"):
+    migrations = [j for j in by_kind(objects, "Job") if "-migrate" in j["metadata"]["name"]]
+    assert len(migrations) == 4
+    for job in migrations:
         env = {e["name"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert "ERP_ADMIN_PASSWORD" not in env, job["metadata"]["name"]
         assert "ERP_DATABASE_URL" in env

@@ -6,7 +6,15 @@ import re
 
 import pytest
 
-from tests.chart.conftest import PROFILE_NAMES, Render, by_kind, find, matches, pod_templates
+from tests.chart.conftest import (
+    PROFILE_NAMES,
+    Render,
+    by_kind,
+    find,
+    matches,
+    pod_templates,
+    profile_values,
+)
 
 APP_SERVICES = ("gateway", "inventory", "finance", "reporting")
 ALLOWED_ENV = {
@@ -79,6 +87,8 @@ def test_app_containers_follow_the_runtime_contract(render: Render, profile: str
     objects = render(profile)
     deployments = [(o, c) for o, c in app_containers(objects) if o["kind"] == "Deployment"]
     assert deployments
+    # A token only where the operator asked for one (a sidecar that calls the API).
+    token = profile_values(profile)["serviceAccount"]["automountServiceAccountToken"]
     for owner, container in deployments:
         assert container["args"][0] == "serve" and container["args"][1] in APP_SERVICES
         assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
@@ -86,8 +96,9 @@ def test_app_containers_follow_the_runtime_contract(render: Render, profile: str
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
         spec = owner["spec"]["template"]["spec"]
-        assert spec["automountServiceAccountToken"] is False
+        assert spec["automountServiceAccountToken"] is token
         assert spec["restartPolicy"] == "Always"
+        assert spec["containers"][0] is container, "the app is the pod's first container"
         assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
     for owner, container in app_containers(objects):
         if owner["kind"] == "Job":
@@ -98,11 +109,16 @@ def test_app_containers_follow_the_runtime_contract(render: Render, profile: str
 
 @ALL_PROFILES
 def test_every_container_is_hardened_and_bounded(render: Render, profile: str) -> None:
+    values = profile_values(profile)
+    # UID 10001 everywhere, unless the operator left the UID to the platform (OpenShift's
+    # restricted-v2 assigns one): then no container names one, and none may run as root.
+    platform_uid = "runAsUser" not in values["podSecurityContext"]
+    token = values["serviceAccount"]["automountServiceAccountToken"]
     for owner, holder in pod_templates(render(profile)):
         spec = holder["spec"]
         assert spec["securityContext"]["runAsNonRoot"] is True
         assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
-        assert spec["automountServiceAccountToken"] is False
+        assert spec["automountServiceAccountToken"] is (token and owner["kind"] == "Deployment")
         for container in spec.get("initContainers", []) + spec["containers"]:
             where = f"{owner['kind']}/{owner['metadata']['name']}/{container['name']}"
             resources = container["resources"]
@@ -112,7 +128,11 @@ def test_every_container_is_hardened_and_bounded(render: Render, profile: str) -
             assert sc["readOnlyRootFilesystem"] is True, where
             assert sc["allowPrivilegeEscalation"] is False, where
             assert sc["capabilities"]["drop"] == ["ALL"], where
-            assert sc["runAsUser"] == 10001, where
+            if platform_uid:
+                assert "runAsUser" not in sc and "runAsUser" not in spec["securityContext"], where
+                assert sc.get("runAsNonRoot", True) is True, where
+            else:
+                assert sc["runAsUser"] == 10001, where
             image = container["image"]
             assert not image.endswith(":latest") and ":" in image.split("/")[-1], where
 
@@ -127,9 +147,15 @@ def test_env_names_are_in_the_contract(render: Render, profile: str) -> None:
     extra = set((values.get("defaults") or {}).get("env", {}))
     for svc in (values.get("services") or {}).values():
         extra |= set((svc or {}).get("env", {}))
+    # extraEnv is the operator's own (proxies, CA bundles, the downward API): any name.
+    operator_env = {e["name"] for e in (values.get("defaults") or {}).get("extraEnv", [])}
+    for svc in (values.get("services") or {}).values():
+        operator_env |= {e["name"] for e in (svc or {}).get("extraEnv", [])}
     objects = render(profile)
     for _owner, container in app_containers(objects):
         for env in container.get("env", []):
+            if env["name"] in operator_env:
+                continue
             assert env["name"] in ALLOWED_ENV or env["name"] in extra, env["name"]
             assert re.fullmatch(r"ERP_[A-Z0-9_]+", env["name"])
             assert env["name"] not in ("DAPR_HTTP_PORT", "DAPR_GRPC_PORT")

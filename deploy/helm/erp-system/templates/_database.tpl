@@ -28,13 +28,85 @@
 {{- if .Values.redis.enabled }}{{ .Values.redis.port }}{{ else }}{{ .Values.externalRedis.port }}{{ end -}}
 {{- end -}}
 
-{{/* Hook phase of the first migration run: pre-install only when nothing it needs is created by the release. */}}
+{{/* How the release runs its migration Jobs: pre-upgrade (a hook) on an upgrade; on the first install (and under `helm template`, as Argo CD renders) installPhase, where auto is pre-install only when nothing the Jobs read is created by the release, else resource (a plain Job of the release). */}}
 {{- define "erp.migrations.phase" -}}
+{{- if .Release.IsUpgrade -}}
+pre-upgrade
+{{- else -}}
 {{- $phase := .Values.migrations.installPhase -}}
 {{- if eq $phase "auto" -}}
-{{- $phase = ternary "pre-install" "post-install" (and (not .Values.postgresql.enabled) (ne .Values.secrets.existingSecret "")) -}}
+{{- $phase = ternary "pre-install" "resource" (and (not .Values.postgresql.enabled) (ne .Values.secrets.existingSecret "")) -}}
 {{- end -}}
 {{- $phase -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Annotations of a Job the release runs in the migration phase (migrations, password sync): a Helm hook, or for a plain Job an Argo CD Sync hook replaced on every sync: include "erp.jobPhaseAnnotations" (list $ weight) | fromYaml. */}}
+{{- define "erp.jobPhaseAnnotations" -}}
+{{- $phase := include "erp.migrations.phase" (index . 0) -}}
+{{- if eq $phase "resource" }}
+argocd.argoproj.io/hook: Sync
+argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+{{- else }}
+helm.sh/hook: {{ $phase }}
+helm.sh/hook-weight: {{ index . 1 | toString | quote }}
+helm.sh/hook-delete-policy: before-hook-creation
+{{- end }}
+{{- end -}}
+
+{{/* Migration Jobs of one service as a JSON list of {name, track, tag, digest, weight}, one per release it prepares (stable, canary, blue-green slot), the older release first: on install only the newest (the older ones are served by its schema, expand/contract), on upgrade each whose image is not already running: include "erp.migrationJobs" (list $ name cfg) | fromJsonArray. */}}
+{{- define "erp.migrationJobs" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $cfg := index . 2 -}}
+{{- $semver := "^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$" -}}
+{{- /* The live release (stable, the active slot) first, then the canary or the idle slot. */ -}}
+{{- $ordered := list -}}
+{{- $others := list -}}
+{{- range $v := include "erp.variants" (list $root $name $cfg) | fromJsonArray -}}
+{{- $v = set $v "tag" ($v.tag | default $root.Values.image.tag | default $root.Chart.AppVersion | toString) -}}
+{{- $v = set $v "image" (include "erp.image" (dict "root" $root "image" $root.Values.image "tag" $v.tag "digest" $v.digest "default" $root.Chart.AppVersion)) -}}
+{{- if eq $v.role "main" -}}
+{{- $ordered = append $ordered $v -}}
+{{- else -}}
+{{- $others = append $others $v -}}
+{{- end -}}
+{{- end -}}
+{{- $ordered = concat $ordered $others -}}
+{{- if eq (len $ordered) 2 -}}
+{{- $a := index $ordered 0 -}}
+{{- $b := index $ordered 1 -}}
+{{- if eq $a.image $b.image -}}
+{{- $ordered = list $a -}}
+{{- else if and (regexMatch $semver $a.tag) (regexMatch $semver $b.tag) (semverCompare (printf "<%s" (trimPrefix "v" $a.tag)) (trimPrefix "v" $b.tag)) -}}
+{{- /* Semantic versions decide which release is older: it migrates first. */ -}}
+{{- $ordered = list $b $a -}}
+{{- end -}}
+{{- end -}}
+{{- $jobs := list -}}
+{{- if $root.Release.IsUpgrade -}}
+{{- range $v := $ordered -}}
+{{- /* A release already running was prepared when it came; its code may be older than the schema now, which `erp migrate` refuses. */ -}}
+{{- $live := lookup "apps/v1" "Deployment" (include "erp.namespace" $root) $v.name -}}
+{{- $running := "" -}}
+{{- range dig "spec" "template" "spec" "containers" list ($live | default dict) -}}
+{{- if eq .name $name -}}
+{{- $running = .image -}}
+{{- end -}}
+{{- end -}}
+{{- if ne $running $v.image -}}
+{{- $jobs = append $jobs $v -}}
+{{- end -}}
+{{- end -}}
+{{- else -}}
+{{- $jobs = list (last $ordered) -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $i, $v := $jobs -}}
+{{- $suffix := ternary "-migrate" "-migrate-install" $root.Release.IsUpgrade -}}
+{{- $out = append $out (dict "name" (printf "%s%s" $v.name $suffix) "track" $v.track "tag" $v.tag "digest" $v.digest "weight" $i) -}}
+{{- end -}}
+{{- toJson $out -}}
 {{- end -}}
 
 {{/* Redis logical database of the services and the Dapr components: 0 in the chart's Redis, else externalRedis.database. */}}
@@ -154,4 +226,43 @@
 {{- end -}}
 {{- end -}}
 {{- toJson (dict "total" (add $total $jobs) "jobs" $jobs "services" $services) -}}
+{{- end -}}
+
+{{/* The `data` volume of a store when it has no claim template: its existingClaim, or an emptyDir when persistence is off; nothing otherwise: include "erp.store.dataVolume" persistence. */}}
+{{- define "erp.store.dataVolume" -}}
+{{- if .existingClaim }}
+- name: data
+  persistentVolumeClaim:
+    claimName: {{ .existingClaim }}
+{{- else if not .enabled }}
+- name: data
+  emptyDir:
+    sizeLimit: {{ .size }}
+{{- end }}
+{{- end -}}
+
+{{/* volumeClaimTemplates of a store's StatefulSet (persistence on, no existingClaim): include "erp.store.claimTemplate" (list $ component persistence). */}}
+{{- define "erp.store.claimTemplate" -}}
+{{- $p := index . 2 -}}
+{{- if and $p.enabled (not $p.existingClaim) -}}
+volumeClaimTemplates:
+  - apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      name: data
+      labels:
+        {{- include "erp.selectorLabels" (list (index . 0) (index . 1)) | nindent 8 }}
+      {{- with $p.annotations }}
+      annotations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    spec:
+      accessModes: [{{ join ", " $p.accessModes }}]
+      {{- with $p.storageClass }}
+      storageClassName: {{ . }}
+      {{- end }}
+      resources:
+        requests:
+          storage: {{ $p.size }}
+{{- end }}
 {{- end -}}

@@ -52,11 +52,11 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end -}}
 
-{{/* Object metadata (name, namespace, labels, annotations + commonAnnotations): include "erp.metadata" (dict "root" $ "component" c "name" n "labels" (dict) "annotations" (dict)). */}}
+{{/* Object metadata (name, namespace, labels, annotations + commonAnnotations): include "erp.metadata" (dict "root" $ "component" c "name" n "labels" (dict) "annotations" (dict) "namespace" "" ). */}}
 {{- define "erp.metadata" -}}
 {{- $root := .root -}}
 name: {{ .name }}
-namespace: {{ include "erp.namespace" $root }}
+namespace: {{ .namespace | default (include "erp.namespace" $root) }}
 labels:
   {{- include "erp.labels" (list $root (default "" .component)) | nindent 2 }}
   {{- with .labels }}
@@ -72,4 +72,20 @@ annotations:
 {{/* Upper-case form of a service name for ERP_<SERVICE>_URL: include "erp.envName" "gateway". */}}
 {{- define "erp.envName" -}}
 {{- . | upper | replace "-" "_" -}}
+{{- end -}}
+
+{{/* ServiceAccount of one service's pods: serviceAccount.name or <fullname>-<service> when the chart creates them, else serviceAccount.name or default: include "erp.serviceAccountName" (list $ "gateway"). */}}
+{{- define "erp.serviceAccountName" -}}
+{{- $root := index . 0 -}}
+{{- $sa := $root.Values.serviceAccount -}}
+{{- if $sa.create -}}
+{{- default (include "erp.componentName" (list $root (index . 1))) $sa.name -}}
+{{- else -}}
+{{- default "default" $sa.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespace of the node agent: nodeAgent.namespace.name, else <release namespace>-node-agent (its hostPath volumes need a privileged namespace). */}}
+{{- define "erp.nodeAgent.namespace" -}}
+{{- default (printf "%s-node-agent" (include "erp.namespace" .) | trunc 63 | trimSuffix "-") .Values.nodeAgent.namespace.name -}}
 {{- end -}}

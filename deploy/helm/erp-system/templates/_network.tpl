@@ -1,9 +1,10 @@
 {{/* Service addresses and NetworkPolicy rules. */}}
 
-{{/* In-release address of a service, http://<name>.<namespace>.svc.<clusterDomain>:8000: include "erp.serviceURL" (list $ "gateway"). */}}
+{{/* In-release address of a service, http://<name>.<namespace>.svc.<clusterDomain>:<service.port>: include "erp.serviceURL" (list $ "gateway"). */}}
 {{- define "erp.serviceURL" -}}
 {{- $root := index . 0 -}}
-{{- printf "http://%s.%s.svc.%s:8000" (include "erp.componentName" (list $root (index . 1))) (include "erp.namespace" $root) $root.Values.clusterDomain -}}
+{{- $cfg := include "erp.settings" (list $root (index . 1)) | fromYaml -}}
+{{- printf "http://%s.%s.svc.%s:%d" (include "erp.componentName" (list $root (index . 1))) (include "erp.namespace" $root) $root.Values.clusterDomain (int $cfg.service.port) -}}
 {{- end -}}
 
 {{/* Egress rule to the cluster DNS (UDP and TCP 53). */}}

@@ -19,6 +19,18 @@
 {{- $cfg := mergeOverwrite (deepCopy $root.Values.defaults) $own -}}
 {{- $db := default dict $cfg.database -}}
 {{- $_ := set $cfg "database" (dict "enabled" (ne $db.enabled false) "name" (default (printf "erp_%s" ($name | replace "-" "_")) $db.name) "user" (default (printf "erp_%s" ($name | replace "-" "_")) $db.user)) -}}
+{{- /* Lists the operator adds to (env, volumes, containers, spread): the service's own come after the defaults'. */ -}}
+{{- range $key := list "extraEnv" "extraEnvFrom" "extraVolumes" "extraVolumeMounts" "initContainers" "sidecars" "topologySpreadConstraints" -}}
+{{- $_ := set $cfg $key (concat (index $root.Values.defaults $key | default list) (index $own $key | default list)) -}}
+{{- end -}}
+{{- /* Security context overrides: the service's keys replace the defaults' one by one, a null included (it drops the key later). */ -}}
+{{- range $key := list "podSecurityContext" "containerSecurityContext" -}}
+{{- $sc := deepCopy (index $root.Values.defaults $key | default dict) -}}
+{{- range $k, $v := (index $own $key | default dict) -}}
+{{- $_ := set $sc $k $v -}}
+{{- end -}}
+{{- $_ := set $cfg $key $sc -}}
+{{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}
 
@@ -52,11 +64,22 @@ ERP_{{ include "erp.envName" . }}_URL: {{ include "erp.serviceURL" (list $root .
 {{- if or (index . 2) ($root.Capabilities.APIVersions.Has (index . 1)) -}}true{{- end -}}
 {{- end -}}
 
-{{/* Image reference registry/repository:tag[@digest]: include "erp.image" (dict "image" .Values.image "tag" "" "digest" "" "default" .Chart.AppVersion). */}}
+{{/* Image reference registry/repository:tag[@digest], global.imageRegistry replacing the registry: include "erp.image" (dict "root" $ "image" .Values.image "tag" "" "digest" "" "default" .Chart.AppVersion). */}}
 {{- define "erp.image" -}}
 {{- $repo := .image.repository -}}
-{{- if .image.registry -}}
-{{- $repo = printf "%s/%s" .image.registry .image.repository -}}
+{{- $registry := .image.registry | default "" -}}
+{{- $global := (.root.Values.global | default dict).imageRegistry | default "" -}}
+{{- if $global -}}
+{{- $parts := splitList "/" $repo -}}
+{{- $host := first $parts -}}
+{{- if and (not $registry) (gt (len $parts) 1) (or (contains "." $host) (contains ":" $host) (eq $host "localhost")) -}}
+{{- /* a repository that names its registry (docker.io/library/postgres): the host is replaced */ -}}
+{{- $repo = rest $parts | join "/" -}}
+{{- end -}}
+{{- $registry = $global -}}
+{{- end -}}
+{{- if $registry -}}
+{{- $repo = printf "%s/%s" $registry $repo -}}
 {{- end -}}
 {{- $tag := .tag | default .image.tag | default .default | toString -}}
 {{- $digest := .digest | default .image.digest -}}
@@ -85,4 +108,23 @@ ERP_{{ include "erp.envName" . }}_URL: {{ include "erp.serviceURL" (list $root .
 {{- if and $num (hasKey $units $unit) -}}
 {{- mulf (float64 $num) (get $units $unit) | printf "%f" -}}
 {{- end -}}
+{{- end -}}
+
+
+{{/* imagePullSecrets of a pod: global.imagePullSecrets then imagePullSecrets, each `{name: x}` or a plain name, without repeats; nothing when none. */}}
+{{- define "erp.imagePullSecrets" -}}
+{{- $names := list -}}
+{{- range concat ((.Values.global | default dict).imagePullSecrets | default list) (.Values.imagePullSecrets | default list) -}}
+{{- if kindIs "map" . -}}
+{{- $names = append $names .name -}}
+{{- else -}}
+{{- $names = append $names . -}}
+{{- end -}}
+{{- end -}}
+{{- with ($names | uniq) }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
 {{- end -}}

@@ -18,6 +18,11 @@
 {{- $errors = append $errors (printf "%s.env.%s is set by the chart itself and cannot be overridden" $key $env) -}}
 {{- end -}}
 {{- end -}}
+{{- range $cfg.extraEnv -}}
+{{- if has .name $reserved -}}
+{{- $errors = append $errors (printf "%s.extraEnv (or defaults.extraEnv) sets %s, which the chart sets itself and cannot be overridden" $key .name) -}}
+{{- end -}}
+{{- end -}}
 {{- range $caller := $cfg.allowFrom -}}
 {{- if not (has $caller $names) -}}
 {{- $errors = append $errors (printf "%s.allowFrom names %q, which is not an enabled service" $key $caller) -}}
@@ -137,6 +142,30 @@
 {{- end -}}
 {{- if and (not .Values.postgresql.enabled) (not .Values.secrets.existingSecret) (not $db.tls.enabled) (has (default $db.sslMode $db.tls.mode) (list "verify-ca" "verify-full")) -}}
 {{- $errors = append $errors (printf "externalDatabase sslmode %s needs the server's CA in the pods: set externalDatabase.tls.enabled and tls.existingSecret (a Secret with ca.crt)" (default $db.sslMode $db.tls.mode)) -}}
+{{- end -}}
+{{- $phase := .Values.migrations.installPhase -}}
+{{- if and (eq $phase "pre-install") (or .Values.postgresql.enabled (not .Values.secrets.existingSecret)) -}}
+{{- $errors = append $errors "migrations.installPhase=pre-install needs an external database and secrets.existingSecret: a pre-install hook runs before the chart's PostgreSQL and Secret exist and would wait for them forever; use auto or resource" -}}
+{{- end -}}
+{{- if .Values.postgresql.enabled -}}
+{{- if hasKey .Values.postgresql.parameters "max_connections" -}}
+{{- $errors = append $errors "postgresql.parameters.max_connections: set postgresql.maxConnections instead (the connection budget is checked against it)" -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.redis.enabled -}}
+{{- range $k := list "port" "dir" "maxmemory" "requirepass" "appendonly" -}}
+{{- if hasKey $.Values.redis.config $k -}}
+{{- $errors = append $errors (printf "redis.config.%s is set by the chart (redis.port, redis.maxmemory, the Secret, the data volume); it cannot be overridden here" $k) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $agent := .Values.nodeAgent -}}
+{{- if and $agent.enabled (eq (include "erp.nodeAgent.namespace" .) (include "erp.namespace" .)) -}}
+{{- if $agent.namespace.create -}}
+{{- $errors = append $errors "nodeAgent.namespace.name is the release namespace: set nodeAgent.namespace.create=false to run the node agent there (its Pod Security level must then be privileged), or name a namespace of its own" -}}
+{{- else if and .Values.namespace.create (has (index .Values.namespace.labels "pod-security.kubernetes.io/enforce") (list "restricted" "baseline")) -}}
+{{- $errors = append $errors (printf "the node agent's hostPath volumes are refused in the release namespace (namespace.labels enforce %s); leave nodeAgent.namespace.name empty for a namespace of its own" (index .Values.namespace.labels "pod-security.kubernetes.io/enforce")) -}}
+{{- end -}}
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nerp-system values are invalid:\n  - %s\n" (join "\n  - " $errors)) -}}
