@@ -1,8 +1,7 @@
-"""Probing and terminating a local pod the way the kubelet does."""
+"""Probing and terminating a pod (a local process or a container) the way the kubelet does."""
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from dataclasses import dataclass
@@ -114,7 +113,7 @@ def terminate(pod: Pod) -> tuple[int | None, float]:
     grace = float(pod.spec.get("terminationGracePeriodSeconds", 30))
     started = time.monotonic()
     run_pre_stop(pod)
-    os.killpg(pod.proc.pid, signal.SIGTERM)
+    pod.send_signal(signal.SIGTERM)
     remaining = grace - (time.monotonic() - started)
     try:
         code = pod.proc.wait(timeout=max(remaining, 0.1))

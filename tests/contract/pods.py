@@ -1,5 +1,6 @@
 """Acting as the kubelet for a rendered Pod spec: build the container's process from the
-manifest (command, args, env, envFrom, ports, securityContext user) and run it locally.
+manifest (command, args, env, envFrom, ports, securityContext user) and run it locally, or, with
+ERP_CONTRACT_RUNTIME=container, in a container of the built image (tests/contract/containers.py).
 
 What a cluster would provide is mapped to this machine, and nothing else is changed:
 - Service DNS names (`<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc[.cluster.local]`) → loopback
@@ -169,6 +170,16 @@ class Pod:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def send_signal(self, sig: signal.Signals) -> None:
+        """What the runtime does for the kubelet: signal the container's processes."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, sig)
+
+    def isolation_problems(self) -> list[str]:
+        """Where the kernel's view of the running container differs from its securityContext
+        and resources; a local process has none of them to check (container mode does)."""
+        return []
+
     def kill(self) -> None:
         if self.running():
             assert self.proc is not None
@@ -197,7 +208,7 @@ def build_pod(render: Render, workload: dict[str, Any], workdir: Path, index: in
         )
         env["ERP_PORT"] = str(ports["http"])
     name = f"{workload['metadata']['name']}-{index}"
-    return Pod(
+    pod = Pod(
         name=name,
         spec=spec,
         container=container,
@@ -206,3 +217,6 @@ def build_pod(render: Render, workload: dict[str, Any], workdir: Path, index: in
         ports=ports,
         workdir=workdir / name,
     )
+    from tests.contract import containers  # ERP_CONTRACT_RUNTIME=container: in the image
+
+    return containers.as_container(pod, render) if containers.enabled() else pod

@@ -136,6 +136,7 @@ def test_workloads_start_probe_and_stop_as_rendered(profile: str, tmp_path: Path
             startup = await_startup(pod)
             assert probes(pod)["liveness"].check(), f"{pod.name} liveness fails after startup"
             ready = await_ready(pod)
+            assert not pod.isolation_problems(), pod.isolation_problems()
             REPORT.ready(profile, pod.name, startup, ready)
 
         with concurrent.futures.ThreadPoolExecutor(len(pods)) as pool:
