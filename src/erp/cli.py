@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from functools import partial
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from erp import registry
+from erp.platform.cli_errors import describe
 from erp.platform.settings import SettingsError
 
 app = typer.Typer(
@@ -106,9 +108,10 @@ def inventory_verify() -> None:
 def finance_verify() -> None:
     """Check that entries balance, totals equal the journal, and the inventory account equals
     the inventory service's valuation; exit 1 listing any mismatch."""
+    from erp.embedded import in_process
     from erp.finance.cli import verify
 
-    raise typer.Exit(asyncio.run(verify()))
+    raise typer.Exit(asyncio.run(verify(partial(in_process, "inventory"))))
 
 
 @reporting_app.command("rebuild")
@@ -125,11 +128,21 @@ ServicesOpt = Annotated[
 
 
 @events_app.command("status")
-def events_status(services: ServicesOpt = None) -> None:
-    """Outbox backlog, consumer lag, pending and dead letters per service."""
+def events_status(
+    services: ServicesOpt = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="table (for people) or json (for scripts).")
+    ] = "table",
+) -> None:
+    """Outbox backlog, consumer lag, pending and dead letters per service; exit 1 when some
+    could not be read."""
     from erp.platform.events.cli import print_status
 
-    asyncio.run(print_status([_spec(n) for n in services or registry.names()]))
+    if output not in ("table", "json"):
+        err.print(f"erp: --output: expected table or json, got {output!r}")
+        raise typer.Exit(2)
+    specs = [_spec(n) for n in services or registry.names()]
+    raise typer.Exit(asyncio.run(print_status(specs, "json" if output == "json" else "table")))
 
 
 @events_app.command("replay-dead-letters")
@@ -207,3 +220,10 @@ def main() -> None:
         app()
     except SettingsError as error:
         sys.exit(error.code)
+    except Exception as error:
+        line = describe(error)
+        if line is None:
+            raise  # not an operator's mistake: the traceback is for whoever fixes the bug
+        # Plain print, not Rich: Rich would wrap a long line at the terminal's width.
+        print(f"erp: {line}", file=sys.stderr)
+        sys.exit(1)

@@ -8,7 +8,12 @@ in the same event loop, and everything else to the gateway's control app (tokens
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 import uvloop
 from fastapi import FastAPI
@@ -17,13 +22,15 @@ from erp import registry
 from erp.gateway.config import GatewaySettings
 from erp.gateway.serve import run_gateway
 from erp.platform.app import create_app
-from erp.platform.db import normalise_url
-from erp.platform.db.migrations import upgrade
+from erp.platform.cli_errors import claim_port, database_url
+from erp.platform.db.migrations import current_revision, schema_problem, upgrade
 from erp.platform.logging import configure_logging, get_logger
 from erp.platform.settings import load_settings
 
 log = get_logger(__name__)
 GATEWAY = "gateway"
+# GET path?params with headers: (status, body).
+Get = Callable[[str, Mapping[str, str], Mapping[str, str]], Awaitable[tuple[int, bytes]]]
 
 
 def build_embedded_apps() -> tuple[FastAPI, dict[str, FastAPI]]:
@@ -32,8 +39,7 @@ def build_embedded_apps() -> tuple[FastAPI, dict[str, FastAPI]]:
     for name in registry.names():
         spec = registry.load(name)
         settings = load_settings(spec.settings_cls)
-        upgrade(spec.migrations, normalise_url(settings.database_url, service=name,
-                                               data_dir=settings.data_dir))  # fmt: skip
+        upgrade(spec.migrations, database_url(name, settings))
         apps[name] = create_app(spec, settings)
     control = apps.pop(GATEWAY)
     # One process serves everything here, so the gateway is ready when every service is.
@@ -54,16 +60,86 @@ def _sub_ready(sub: FastAPI) -> Any:
 def run_embedded() -> None:
     settings = load_settings(GatewaySettings)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
+    host = "127.0.0.1" if settings.host == "0.0.0.0" else settings.host
+    # A busy port stops `erp up` before it migrates or creates the first user.
+    claim_port(host, settings.port)
     control, services = build_embedded_apps()
 
     def begin_shutdown() -> None:
         for sub in services.values():
             sub.state.readiness.shutting_down = True
 
-    host = "127.0.0.1" if settings.host == "0.0.0.0" else settings.host
     log.info("erp_up", url=f"http://{host}:{settings.port}", data_dir=str(settings.data_dir))
     uvloop.run(
         run_gateway(
             control, settings, host=host, services=services, on_shutdown_begin=begin_shutdown
         )
     )
+
+
+@asynccontextmanager
+async def in_process(name: str) -> AsyncIterator[Get]:
+    """One service of the embedded system answering GETs in this process: its own app on its
+    own database under ERP_DATA_DIR, as `erp up` builds it, for commands that need another
+    service's figures (`erp finance verify`). Its lifespan does not run, so no relay or
+    consumer starts and a running `erp up` keeps its events."""
+    spec = registry.load(name)
+    settings = load_settings(spec.settings_cls)
+    # The command's report is its output; the app's request lines are not.
+    configure_logging(level="WARNING", fmt=settings.log_format)
+    database_url(name, settings)  # a failure from here on names this service's database
+    app = create_app(spec, settings)
+    db = app.state.runtime.db
+    try:
+        async with db.engine.connect() as conn:
+            if await current_revision(spec.migrations, conn) is None:
+                raise RuntimeError(f"the {name} database is not migrated; run `erp migrate`")
+            problem = await schema_problem(spec.migrations, conn, spec.migrations.head())
+        if problem is not None:
+            raise RuntimeError(f"{name}: {problem}")
+        yield partial(_asgi_get, app)
+    finally:
+        await db.dispose()
+
+
+async def _asgi_get(
+    app: FastAPI, path: str, params: Mapping[str, str], headers: Mapping[str, str]
+) -> tuple[int, bytes]:
+    """One GET through the app's full middleware and routing, without a socket."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": urlencode(params).encode(),
+        "headers": [(b"host", b"localhost")]
+        + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 0),
+        "server": ("localhost", 80),
+        "state": {},
+    }
+    status, body, requested, done = 0, bytearray(), False, asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done.wait()  # as a client would: gone once the answer is complete
+        return {"type": "http.disconnect"}
+
+    async def send(message: Mapping[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                done.set()
+
+    await app(scope, receive, send)
+    return status, bytes(body)

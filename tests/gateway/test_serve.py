@@ -35,8 +35,12 @@ def test_bootstrap_admin_gets_a_generated_password_printed_once(tmp_path: Path) 
     )
     with cm as gateway:
         gateway.wait_ready()
+        shown = "created user 'admin' with password"
+        # Generated once the gateway listens, so shown after the start-up logs.
+        assert wait_until(lambda: shown in gateway.log.read_text(), 10), gateway.log.read_text()
         log = gateway.log.read_text()
-        line = next(ln for ln in log.splitlines() if "created user 'admin' with password" in ln)
+        assert log.index("gateway_listening") < log.index(shown)
+        line = next(ln for ln in log.splitlines() if shown in ln)
         password = line.split("with password ", 1)[1].split(" ", 1)[0]
         r = httpx.post(
             gateway.url + "/auth/token", data={"username": "admin", "password": password}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
 
 import aiohttp
@@ -12,43 +15,76 @@ from erp.finance.config import FinanceSettings
 from erp.finance.domain.verify import Mismatch, inventory_balance, verify_books
 from erp.finance.main import SPEC
 from erp.platform.auth import mint_token
-from erp.platform.db import Database, normalise_url
+from erp.platform.cli_errors import database_url
+from erp.platform.db import Database
 from erp.platform.secrets import jwt_secret
 from erp.platform.settings import load_settings
 
 PAGE = 500
 
+# GET a path of another service with query parameters and headers: (status, body).
+Get = Callable[[str, Mapping[str, str], Mapping[str, str]], Awaitable[tuple[int, bytes]]]
+# The embedded system's inventory, reached in this process (given by the `erp` launcher, as
+# a service never imports another one).
+LocalService = Callable[[], AbstractAsyncContextManager[Get]]
 
-async def inventory_valuation(settings: FinanceSettings) -> Decimal:
-    """Sum of `value` over every stock position the inventory service reports."""
-    if not settings.inventory_url:
-        raise RuntimeError("ERP_INVENTORY_URL is not set; cannot ask inventory for its valuation")
-    token = mint_token(jwt_secret(settings), subject="finance-verify", roles=["accountant"])
+
+@asynccontextmanager
+async def _over_http(settings: FinanceSettings) -> AsyncIterator[Get]:
     timeout = aiohttp.ClientTimeout(total=settings.inventory_timeout_seconds)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+
+        async def get(
+            path: str, params: Mapping[str, str], headers: Mapping[str, str]
+        ) -> tuple[int, bytes]:
+            url = f"{settings.inventory_url}{path}"
+            async with session.get(url, params=dict(params), headers=dict(headers)) as response:
+                return response.status, await response.read()
+
+        yield get
+
+
+def _inventory(
+    settings: FinanceSettings, local: LocalService | None
+) -> AbstractAsyncContextManager[Get]:
+    if settings.inventory_url:
+        return _over_http(settings)
+    # The embedded default (no ERP_DATABASE_URL: every service's SQLite file under
+    # ERP_DATA_DIR) needs no address: inventory's own app answers on its own file.
+    if settings.database_url is None and local is not None:
+        return local()
+    raise RuntimeError(
+        "ERP_INVENTORY_URL is not set; set it to the inventory service's address "
+        "(e.g. http://inventory:8000) to compare its valuation"
+    )
+
+
+async def inventory_valuation(
+    settings: FinanceSettings, local: LocalService | None = None
+) -> Decimal:
+    """Sum of `value` over every stock position the inventory service reports."""
+    token = mint_token(jwt_secret(settings), subject="finance-verify", roles=["accountant"])
+    headers = {"Authorization": f"Bearer {token}"}
     total, cursor = Decimal(0), None
-    async with aiohttp.ClientSession(
-        timeout=timeout, headers={"Authorization": f"Bearer {token}"}
-    ) as session:
+    async with _inventory(settings, local) as get:
         while True:
             params = {"limit": str(PAGE), **({"cursor": cursor} if cursor else {})}
-            async with session.get(f"{settings.inventory_url}/stock", params=params) as response:
-                if response.status != 200:
-                    detail = (await response.text())[:200]
-                    raise RuntimeError(f"inventory answered {response.status}: {detail}")
-                page = await response.json()
+            status, body = await get("/stock", params, headers)
+            if status != 200:
+                detail = body[:200].decode(errors="replace")
+                raise RuntimeError(f"inventory answered {status}: {detail}")
+            page = json.loads(body)
             total += sum((Decimal(str(row["value"])) for row in page["items"]), Decimal(0))
             cursor = page.get("next_cursor")
             if not cursor:
                 return total
 
 
-async def verify() -> int:
+async def verify(local_inventory: LocalService | None = None) -> int:
     """Print the result; 0 when the books agree with themselves and with inventory."""
     console = Console()
     settings = load_settings(FinanceSettings)
-    db = Database(
-        normalise_url(settings.database_url, service=SPEC.name, data_dir=settings.data_dir)
-    )
+    db = Database(database_url(SPEC.name, settings))
     try:
         async with db.read() as conn:
             checked, mismatches = await verify_books(conn)
@@ -56,7 +92,7 @@ async def verify() -> int:
     finally:
         await db.dispose()
     try:
-        valuation = await inventory_valuation(settings)
+        valuation = await inventory_valuation(settings, local_inventory)
     except (RuntimeError, aiohttp.ClientError, TimeoutError) as error:
         console.print(f"[red]cannot check the inventory account[/red]: {error}")
         return 1

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.gateway.domain import tokens, users
 from erp.gateway.domain.passwords import check_strength
 from erp.gateway.main import SPEC
-from erp.platform.db import Database, normalise_url
+from erp.platform.cli_errors import database_url
+from erp.platform.db import Database
 from erp.platform.errors import ProblemError
 from erp.platform.settings import load_settings
 
@@ -22,8 +23,7 @@ out, err = Console(), Console(stderr=True)
 
 async def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     settings = load_settings(SPEC.settings_cls)
-    url = normalise_url(settings.database_url, service=SPEC.name, data_dir=settings.data_dir)
-    db = Database(url)
+    db = Database(database_url(SPEC.name, settings))
     try:
         async with db.transaction() as conn:
             return await work(conn)

@@ -7,7 +7,8 @@ from rich.table import Table
 
 from erp.inventory.domain.verify import verify_balances
 from erp.inventory.main import SPEC
-from erp.platform.db import Database, normalise_url
+from erp.platform.cli_errors import database_url
+from erp.platform.db import Database
 from erp.platform.settings import load_settings
 
 
@@ -15,9 +16,7 @@ async def verify() -> int:
     """Print the result; 0 when every bin equals the ledger, 1 otherwise."""
     console = Console()
     settings = load_settings(SPEC.settings_cls)
-    db = Database(
-        normalise_url(settings.database_url, service=SPEC.name, data_dir=settings.data_dir)
-    )
+    db = Database(database_url(SPEC.name, settings))
     try:
         async with db.read() as conn:
             checked, mismatches = await verify_balances(conn)

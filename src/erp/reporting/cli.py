@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from erp.platform.db import Database, normalise_url
+from erp.platform.cli_errors import database_url
+from erp.platform.db import Database
 from erp.platform.settings import load_settings
 from erp.reporting.domain.rebuild import rebuild as rebuild_models
 from erp.reporting.main import SPEC
@@ -15,9 +16,7 @@ async def rebuild() -> int:
     """Drop and rebuild every read model from the kept events, with a progress bar."""
     console = Console()
     settings = load_settings(SPEC.settings_cls)
-    db = Database(
-        normalise_url(settings.database_url, service=SPEC.name, data_dir=settings.data_dir)
-    )
+    db = Database(database_url(SPEC.name, settings))
     columns = (
         TextColumn("[bold]rebuilding read models"),
         BarColumn(),

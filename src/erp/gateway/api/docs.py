@@ -1,30 +1,100 @@
 """/openapi.json: the gateway's own document plus every upstream's, prefixed; cached briefly.
-/docs (the platform's Swagger UI) reads it."""
+/docs: Swagger UI from this installation (its script and stylesheet come with the
+`fastapi-offline` package), so it works offline and under a CSP that allows only 'self'."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from erp.gateway.api.deps import StateDep
 from erp.gateway.domain.openapi import combine
 from erp.gateway.domain.upstreams import http_get
+from erp.platform.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 CACHE_SECONDS = 60.0
 FETCH_TIMEOUT = 3.0
-CDN = "https://cdn.jsdelivr.net"
+ASSETS = "/docs/assets"
+# Swagger UI draws its icons from data: URLs and calls only this origin (the document,
+# /auth/token and the API); no inline script or style runs.
 DOCS_CSP = (
-    f"default-src 'none'; script-src {CDN} 'unsafe-inline'; style-src {CDN} 'unsafe-inline'; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+_BUNDLED = Path(fastapi_offline.__file__).parent / "static"
+
+# Started from a file rather than inline, as the CSP requires. No validator badge: that would
+# send the document to a public service.
+INIT_JS = """\
+window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  layout: "BaseLayout",
+  deepLinking: true,
+  showExtensions: true,
+  showCommonExtensions: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+});
+"""
+PAGE = f"""\
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>erp-system API</title>
+<link rel="icon" type="image/png" href="{ASSETS}/favicon.png">
+<link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{ASSETS}/swagger-ui-bundle.js"></script>
+<script src="{ASSETS}/init.js"></script>
+</body>
+</html>
+"""
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    media_type: str
+    etag: str
+
+
+def _asset(body: bytes, media_type: str) -> Asset:
+    return Asset(body, media_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+_SOURCES = {
+    "swagger-ui-bundle.js": (_BUNDLED / "swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+    "swagger-ui.css": (_BUNDLED / "swagger-ui.css", "text/css; charset=utf-8"),
+    "favicon.png": (_BUNDLED / "favicon.png", "image/png"),
+}
+_loaded: dict[str, Asset] = {}
+
+
+def asset(name: str) -> Asset | None:
+    """A file /docs needs, read once; None for any other name."""
+    if name not in _loaded:
+        if name == "init.js":
+            _loaded[name] = _asset(INIT_JS.encode(), "text/javascript; charset=utf-8")
+        elif name in _SOURCES:
+            path, media_type = _SOURCES[name]
+            _loaded[name] = _asset(path.read_bytes(), media_type)
+        else:
+            return None
+    return _loaded[name]
 
 
 async def _fetch(url: str) -> dict[str, Any]:
@@ -60,9 +130,23 @@ async def combined_openapi(request: Request, state: StateDep) -> JSONResponse:
 @router.get("/docs")
 async def docs() -> HTMLResponse:
     """Swagger UI; its own CSP (the edge's default allows no scripts)."""
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="erp-system API")
-    page.headers["content-security-policy"] = DOCS_CSP
-    return page
+    return HTMLResponse(PAGE, headers={"content-security-policy": DOCS_CSP})
+
+
+@router.get(ASSETS + "/{name}")
+async def docs_asset(name: str, request: Request) -> Response:
+    """Swagger UI's files; revalidated by ETag, so an upgrade shows at the next load."""
+    found = asset(name)
+    if found is None:
+        raise NotFound(f"no asset {name!r}")
+    headers = {
+        "content-security-policy": DOCS_CSP,
+        "cache-control": "no-cache",
+        "etag": found.etag,
+    }
+    if request.headers.get("if-none-match") == found.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
 
 
 def replace_docs_routes(app: FastAPI) -> None:

@@ -1,5 +1,6 @@
 """One OpenAPI document from every service's: paths prefixed with /api/<service>, component
-names prefixed with the service (`inventory.ItemRead`) so that services never clash."""
+names prefixed with the service (`inventory.ItemRead`) so that services never clash, and the
+bearer token every operation but a few needs, declared so that /docs can sign in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,22 @@ import copy
 from typing import Any
 
 REF_ROOT = "#/components/"
+BEARER = "bearer"
+# Answered without an access token: health and metrics, signing in, and trading a refresh
+# token (sent in the form) for a new pair.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/auth/token", "/auth/refresh"})
+# The token is optional here: given, it is revoked too.
+OPTIONAL_TOKEN_PATHS = frozenset({"/auth/logout"})
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+# The OAuth2 password flow is what /auth/token implements: Swagger UI's Authorize button then
+# asks for a user name and password and sends the token it gets on every call.
+BEARER_SCHEME = {
+    "type": "oauth2",
+    "description": "Sign in with a user name and password at `POST /auth/token`; the access "
+    "token is then sent as `Authorization: Bearer <token>` (the gateway checks it for every "
+    "`/api/` path).",
+    "flows": {"password": {"tokenUrl": "/auth/token", "scopes": {}}},
+}
 
 
 def _rename_refs(node: Any, service: str) -> Any:
@@ -55,6 +72,7 @@ def combine(
         tags.extend({"name": f"{service}: {t['name']}"} for t in spec.get("tags", []))
     if not tags:
         doc.pop("tags")
+    _declare_bearer(paths, components)
     if failed:
         unavailable = ", ".join(f"{k} ({v})" for k, v in sorted(failed.items()))
         info = doc.setdefault("info", {})
@@ -62,3 +80,18 @@ def combine(
             f"\n\nNot included (unreachable): {unavailable}."
         )
     return doc
+
+
+def _declare_bearer(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """The bearer scheme, required by every operation but the open ones (an operation that
+    declares its own requirement keeps it)."""
+    components.setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
+    for path, item in paths.items():
+        if path in OPEN_PATHS:
+            continue
+        requirement: list[dict[str, list[str]]] = [{BEARER: []}]
+        if path in OPTIONAL_TOKEN_PATHS:
+            requirement.append({})
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                operation.setdefault("security", [dict(r) for r in requirement])
