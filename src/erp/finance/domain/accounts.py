@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.finance.domain.chart import balance, normal_side
+from erp.finance.domain.chart import CASH, balance, normal_side
 from erp.finance.models import accounts
 from erp.finance.schemas.accounts import AccountCreate, AccountUpdate
 from erp.platform.db.lookups import active_rows
@@ -41,6 +41,18 @@ async def create_account(conn: AsyncConnection, *, data: AccountCreate) -> dict[
             raise InvalidInput("parent", f"unknown account {data.parent!r}")
         if parent.type != data.type:
             raise InvalidInput("type", f"must equal the parent's type ({parent.type})")
+        # A group account only sums its sub-accounts: it never takes postings itself, so one
+        # that already has postings, or that automatic postings use, cannot become a group.
+        # Cash is the exception: a payment names its account (1100 is only the default), so
+        # cash and bank may be split into sub-accounts and payments name one of them.
+        if parent.system and parent.code != CASH:
+            raise InvalidInput(
+                "parent", f"{data.parent} takes automatic postings and cannot have sub-accounts"
+            )
+        if parent.debit_total or parent.credit_total:
+            raise InvalidInput(
+                "parent", f"{data.parent} has postings; a group account cannot hold any"
+            )
     exists = (await conn.execute(select(accounts.c.id).where(accounts.c.code == data.code))).first()
     if exists is not None:
         raise Conflict(f"account {data.code!r} already exists", field="code")
@@ -80,6 +92,21 @@ async def postable(conn: AsyncConnection, wanted: Iterable[tuple[str, str]]) -> 
     """Rows of the accounts named by (code, field); unknown or inactive ones are a 422 naming
     the field."""
     return await active_rows(conn, accounts.c.code, wanted, name="account")
+
+
+async def group_accounts(conn: AsyncConnection, codes: Iterable[str]) -> set[str]:
+    """Those of `codes` that only sum their sub-accounts and are never posted to. System
+    accounts take their documents' postings even with sub-accounts (in the standard chart
+    cost of goods sold, 5000, groups stock adjustments, 5100)."""
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    child = accounts.alias("child")
+    has_children = select(child.c.id).where(child.c.parent == accounts.c.code).exists()
+    statement = select(accounts.c.code).where(
+        accounts.c.code.in_(wanted), accounts.c.system.is_(False), has_children
+    )
+    return {str(code) for code in (await conn.execute(statement)).scalars()}
 
 
 async def list_accounts(

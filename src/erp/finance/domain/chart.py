@@ -37,6 +37,14 @@ STOCK_ADJUSTMENT = "5100"
 EXCHANGE_DIFFERENCE = "7100"
 ROUNDING = "7200"
 
+# Accounts whose balance must equal a subledger, with the documents that post to them;
+# a manual entry there would break the reconciliation that `erp finance verify` checks.
+CONTROL_ACCOUNTS = {
+    RECEIVABLE: "invoices and payments",
+    INVENTORY: "stock movements",
+    GOODS_RECEIVED_NOT_INVOICED: "stock receipts",
+}
+
 SYSTEM = frozenset(
     {
         CASH,

@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.finance.domain import accounts as chart_accounts
 from erp.finance.domain.books import base_currency, check_open
-from erp.finance.domain.chart import ROUNDING
+from erp.finance.domain.chart import CONTROL_ACCOUNTS, ROUNDING
 from erp.finance.domain.money import ZERO, exact, resolve_rate, to_base
-from erp.finance.events import publish_journal_posted
+from erp.finance.domain.publish import publish_journal_posted
 from erp.finance.models import accounts, journal_entries, journal_lines
 from erp.finance.schemas.journal import JournalEntryCreate
 from erp.platform.errors import Conflict, InvalidInput, NotFound
+from erp.platform.listing import Documents, Position
 
 
 @dataclass
@@ -79,6 +80,13 @@ async def post_entry(
     await check_open(conn, date)
     kept = [p for p in lines if p.debit or p.credit or p.amount]
     rows = await chart_accounts.postable(conn, ((p.account, f"{p.field}.account") for p in kept))
+    groups = await chart_accounts.group_accounts(conn, rows)
+    for p in kept:
+        if p.account in groups:
+            raise InvalidInput(
+                f"{p.field}.account",
+                f"{p.account} is a group account (it sums its sub-accounts); post to one of them",
+            )
     for p in kept:
         if p.debit < 0 or p.credit < 0:
             raise InvalidInput(p.field, "amounts must not be negative")
@@ -162,6 +170,12 @@ async def post_manual(
     tx_debit = tx_credit = ZERO
     for i, line in enumerate(body.lines):
         field = f"lines.{i}"
+        if line.account in CONTROL_ACCOUNTS:
+            raise InvalidInput(
+                f"{field}.account",
+                f"{line.account} is a control account: {CONTROL_ACCOUNTS[line.account]} post "
+                "to it, a manual entry cannot",
+            )
         d = exact(line.debit, currency, field=f"{field}.debit")
         c = exact(line.credit, currency, field=f"{field}.credit")
         if d and c:
@@ -238,13 +252,7 @@ async def reverse_entry(
         raise Conflict(f"entry {entry_id} was already reversed by {already}", reversed_by=already)
     if date < original.date:
         raise InvalidInput("date", f"a reversal cannot precede the entry ({original.date})")
-    lines = (
-        await conn.execute(
-            select(journal_lines)
-            .where(journal_lines.c.entry_id == entry_id)
-            .order_by(journal_lines.c.line_no)
-        )
-    ).all()
+    lines = await ENTRIES.line_rows(conn, entry_id)
     return await post_entry(
         conn,
         date=date,
@@ -259,63 +267,32 @@ async def reverse_entry(
     )
 
 
-_LINE_FIELDS = ("line_no", "account", "debit", "credit", "amount", "party", "sku", "invoice_id")
+ENTRIES = Documents(
+    noun="journal entry",
+    headers=journal_entries,
+    lines=journal_lines,
+    owner="entry_id",
+    line_fields=("line_no", "account", "debit", "credit", "amount", "party", "sku", "invoice_id"),
+    reverses="reverses",
+    hidden=("event_key",),
+)
 
 
-async def with_lines(conn: AsyncConnection, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
-    lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    statement = (
-        select(journal_lines)
-        .where(journal_lines.c.entry_id.in_(ids))
-        .order_by(journal_lines.c.entry_id, journal_lines.c.line_no)
-    )
-    for ln in await conn.execute(statement):
-        lines[ln.entry_id].append({f: getattr(ln, f) for f in _LINE_FIELDS})
-    reversed_by = dict(
-        (
-            await conn.execute(
-                select(journal_entries.c.reverses, journal_entries.c.id).where(
-                    journal_entries.c.reverses.in_(ids)
-                )
-            )
-        )
-        .tuples()
-        .all()
-    )
-    result = []
-    for r in rows:
-        own = lines[r.id]
-        data = dict(r._mapping)
-        data.pop("event_key", None)
-        result.append(
-            {
-                **data,
-                "lines": own,
-                "reversed_by": reversed_by.get(r.id),
-                "total_debit": sum((ln["debit"] for ln in own), ZERO),
-                "total_credit": sum((ln["credit"] for ln in own), ZERO),
-            }
-        )
-    return result
+def _with_totals(entry: dict[str, Any]) -> dict[str, Any]:
+    entry["total_debit"] = sum((ln["debit"] for ln in entry["lines"]), ZERO)
+    entry["total_credit"] = sum((ln["credit"] for ln in entry["lines"]), ZERO)
+    return entry
 
 
 async def get_entry(conn: AsyncConnection, *, entry_id: int) -> dict[str, Any]:
-    row = (
-        await conn.execute(select(journal_entries).where(journal_entries.c.id == entry_id))
-    ).first()
-    if row is None:
-        raise NotFound(f"journal entry {entry_id} not found")
-    return (await with_lines(conn, [row]))[0]
+    return _with_totals(await ENTRIES.get(conn, entry_id))
 
 
 async def list_entries(
     conn: AsyncConnection,
     *,
+    after: Position | None,
     limit: int,
-    before_id: int | None,
     source: str | None,
     source_ref: str | None,
     date_from: dt.date | None,
@@ -323,15 +300,15 @@ async def list_entries(
 ) -> list[dict[str, Any]]:
     """Newest first."""
     e = journal_entries.c
-    statement = select(journal_entries).order_by(e.id.desc()).limit(limit)
-    if before_id is not None:
-        statement = statement.where(e.id < before_id)
-    if source:
-        statement = statement.where(e.source == source)
-    if source_ref:
-        statement = statement.where(e.source_ref == source_ref)
-    if date_from:
-        statement = statement.where(e.date >= date_from)
-    if date_to:
-        statement = statement.where(e.date <= date_to)
-    return await with_lines(conn, list((await conn.execute(statement)).all()))
+    entries = await ENTRIES.newest_first(
+        conn,
+        after=after,
+        limit=limit,
+        where=(
+            e.source == source if source else None,
+            e.source_ref == source_ref if source_ref else None,
+            e.date >= date_from if date_from else None,
+            e.date <= date_to if date_to else None,
+        ),
+    )
+    return [_with_totals(entry) for entry in entries]
