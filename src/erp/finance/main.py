@@ -7,10 +7,9 @@ from erp.finance.config import FinanceSettings
 from erp.finance.domain.books import open_books
 from erp.finance.events.handlers import SUBSCRIPTIONS
 from erp.finance.models import metadata
-from erp.platform.db.migrations import MigrationSet
+from erp.platform.assembly import service_spec
 from erp.platform.logging import get_logger
 from erp.platform.runtime import Runtime
-from erp.platform.service import ServiceSpec
 
 log = get_logger(__name__)
 
@@ -36,12 +35,11 @@ async def _open_books(runtime: Runtime) -> None:
         log.warning("books_not_opened", error=str(error)[:200])
 
 
-SPEC = ServiceSpec(
-    name="finance",
-    title="erp-system finance",
-    settings_cls=FinanceSettings,
-    migrations=MigrationSet("finance", "erp.finance:migrations", metadata),
-    routers=routers,
+SPEC = service_spec(
+    "finance",
+    FinanceSettings,
+    metadata,
+    routers,
     on_startup=(_open_books,),
     subscriptions=SUBSCRIPTIONS,
 )

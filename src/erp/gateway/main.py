@@ -13,8 +13,7 @@ from erp.gateway.config import GatewaySettings
 from erp.gateway.models import metadata
 from erp.gateway.serve import serve_gateway
 from erp.gateway.state import start_gateway, stop_gateway
-from erp.platform.db.migrations import MigrationSet
-from erp.platform.service import ServiceSpec
+from erp.platform.assembly import service_spec
 
 
 def _customize(app: FastAPI) -> None:
@@ -22,12 +21,12 @@ def _customize(app: FastAPI) -> None:
     replace_docs_routes(app)
 
 
-SPEC = ServiceSpec(
-    name="gateway",
+SPEC = service_spec(
+    "gateway",
+    GatewaySettings,
+    metadata,
+    routers,
     title="erp-system",
-    settings_cls=GatewaySettings,
-    migrations=MigrationSet("gateway", "erp.gateway:migrations", metadata),
-    routers=routers,
     on_startup=(start_gateway, ensure_admin),
     on_shutdown=(stop_gateway,),
     customize_app=_customize,

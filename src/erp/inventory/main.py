@@ -6,14 +6,6 @@ from erp.inventory.api import routers
 from erp.inventory.config import InventorySettings
 from erp.inventory.events.handlers import SUBSCRIPTIONS
 from erp.inventory.models import metadata
-from erp.platform.db.migrations import MigrationSet
-from erp.platform.service import ServiceSpec
+from erp.platform.assembly import service_spec
 
-SPEC = ServiceSpec(
-    name="inventory",
-    title="erp-system inventory",
-    settings_cls=InventorySettings,
-    migrations=MigrationSet("inventory", "erp.inventory:migrations", metadata),
-    routers=routers,
-    subscriptions=SUBSCRIPTIONS,
-)
+SPEC = service_spec("inventory", InventorySettings, metadata, routers, subscriptions=SUBSCRIPTIONS)

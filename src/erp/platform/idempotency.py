@@ -9,13 +9,11 @@ race on the primary key: the loser rolls back its whole effect and replays the w
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
-from fastapi.encoders import jsonable_encoder
 from sqlalchemy import Table, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,15 +24,15 @@ from erp.platform.db import Database
 from erp.platform.errors import InvalidInput
 
 HEADER = "idempotency-key"
-_MAX_KEY_LENGTH = 200
+MAX_KEY_LENGTH = 200
 
 
 def _key_from(request: Request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not key or len(key) > _MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput("Idempotency-Key", f"must be 1-{_MAX_KEY_LENGTH} printable characters")
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput("Idempotency-Key", f"must be 1-{MAX_KEY_LENGTH} printable characters")
     return key
 
 
@@ -67,11 +65,12 @@ async def run_command(
     db: Database,
     keys: Table,
     principal: Principal,
-    work: Callable[[AsyncConnection], Awaitable[Any]],
+    work: Callable[[AsyncConnection], Awaitable[str]],
     *,
     status_code: int = 201,
 ) -> Response:
-    """Run `work` in one write transaction and answer with its JSON-encoded result."""
+    """Run `work` in one write transaction and answer with the JSON document it renders; under
+    an `Idempotency-Key` that same text is kept, and a retry is answered with it unchanged."""
     key = _key_from(request)
     request_hash = await _request_hash(request) if key else ""
 
@@ -80,7 +79,7 @@ async def run_command(
             row = await _stored(conn, keys, principal.username, key)
             if row is not None:
                 return _replay_or_refuse(row, request_hash)
-        body = json.dumps(jsonable_encoder(await work(conn)), separators=(",", ":"))
+        body = await work(conn)
         if key:
             await conn.execute(
                 keys.insert().values(

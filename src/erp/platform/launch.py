@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from erp.platform.app import create_app
-from erp.platform.db import normalise_url
+from erp.platform.cli_errors import claim_port, database_url
 from erp.platform.db.migrations import breaking_steps, database_revision, upgrade
 from erp.platform.db.url import describe_connect_error
 from erp.platform.logging import configure_logging, get_logger
@@ -33,7 +33,7 @@ def warn_unknown_env(every_settings: Sequence[type[ServiceSettings]]) -> None:
 def migrate_one(spec: ServiceSpec, *, allow_breaking: bool = False) -> None:
     settings = load_settings(spec.settings_cls)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
+    url = database_url(spec.name, settings)
     try:
         current = database_revision(spec.migrations, url)
         head = spec.migrations.head()
@@ -62,6 +62,9 @@ def serve_one(spec: ServiceSpec, every_settings: Sequence[type[ServiceSettings]]
     settings = load_settings(spec.settings_cls)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     warn_unknown_env(every_settings)
+    # A busy port stops the service before it touches its database (and, for the gateway,
+    # before it creates the first user with a password nobody would see).
+    claim_port(settings.host, settings.port)
     app = create_app(spec, settings)
     if spec.serve is not None:
         spec.serve(app, settings)

@@ -5,23 +5,36 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from erp.platform.db.tables import MAX_ID
 from erp.platform.errors import InvalidInput
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+BY_ID: Mapping[str, type] = {"id": int}
+
+
+class Fetch(Protocol):
+    """Rows after a position (a decoded cursor, None for the first page), `limit` at most."""
+
+    def __call__(self, *, after: dict[str, Any] | None, limit: int) -> Awaitable[Iterable[Any]]: ...
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None
+    items: list[T] = Field(description="This page, in the endpoint's order.")
+    next_cursor: str | None = Field(
+        None,
+        description="Pass as `cursor` for the next page; null on the last page.",
+        examples=["eyJpZCI6NDJ9"],
+    )
 
 
 def encode_cursor(position: dict[str, Any]) -> str:
@@ -69,3 +82,19 @@ def page_of(rows: list[T], limit: int, position: Callable[[T], dict[str, Any]]) 
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=encode_cursor(position(rows[-1])) if more else None)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a client asks of a list endpoint: a page size and where to continue."""
+
+    limit: int
+    cursor: str | None
+
+    async def of(self, read: type[M], fetch: Fetch, *, key: Mapping[str, type] = BY_ID) -> Page[M]:
+        """The page `fetch` returns after the cursor, each row read as `read`; the next cursor
+        holds the `key` fields of the page's last item."""
+        position = decode_cursor(self.cursor, fields=key)
+        rows = await fetch(after=position, limit=self.limit + 1)
+        items = [read.model_validate(row, from_attributes=True) for row in rows]
+        return page_of(items, self.limit, lambda item: {name: getattr(item, name) for name in key})

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from erp.platform.db.migrations import MigrationSet
+from erp.platform.assembly import service_spec
 from erp.platform.runtime import Runtime
-from erp.platform.service import ServiceSpec
 from erp.reporting.api import routers
 from erp.reporting.cache import ReportCache, make_store
 from erp.reporting.config import ReportingSettings
@@ -28,12 +27,11 @@ async def _close_cache(runtime: Runtime) -> None:
         await cache.close()
 
 
-SPEC = ServiceSpec(
-    name="reporting",
-    title="erp-system reporting",
-    settings_cls=ReportingSettings,
-    migrations=MigrationSet("reporting", "erp.reporting:migrations", metadata),
-    routers=routers,
+SPEC = service_spec(
+    "reporting",
+    ReportingSettings,
+    metadata,
+    routers,
     on_startup=(_open_cache,),
     on_shutdown=(_close_cache,),
     subscriptions=SUBSCRIPTIONS,

@@ -1,11 +1,15 @@
+"""Sales invoices: drafted, issued (posted, goods shipped), paid, or voided."""
+
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from erp.finance.api.deps import InvoiceReader, WriteCommand
+from erp.finance.api.deps import InvoiceReading, WriteCommand
 from erp.finance.domain import invoices
 from erp.finance.schemas.invoices import (
     InvoiceCreate,
@@ -14,77 +18,69 @@ from erp.finance.schemas.invoices import (
     InvoiceStatus,
     InvoiceVoid,
 )
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, RowId
-from erp.platform.pagination import Page, decode_cursor, page_of
+from erp.platform.api import Paging, RowId
+from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
-InvoiceId = RowId
+Customer = Annotated[str | None, Query(max_length=200, description="Only this customer's.")]
+Status = Annotated[InvoiceStatus | None, Query(description="Only invoices in this state.")]
+Transition = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @router.get("", response_model=Page[InvoiceRead])
 async def list_invoices(
-    conn: ReadConnection,
-    _: InvoiceReader,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    customer: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[InvoiceStatus | None, Query()] = None,
+    conn: InvoiceReading, page: Paging, customer: Customer = None, status: Status = None
 ) -> Page[InvoiceRead]:
-    """Newest first."""
-    position = decode_cursor(cursor, fields={"id": int})
-    rows = await invoices.list_invoices(
-        conn,
-        limit=limit + 1,
-        before_id=int(position["id"]) if position else None,
-        customer=customer,
-        status=status,
-    )
-    return page_of([InvoiceRead.model_validate(r) for r in rows], limit, lambda i: {"id": i.id})
+    """Invoices with their lines, newest first."""
+    fetch = partial(invoices.list_invoices, conn, customer=customer, status=status)
+    return await page.of(InvoiceRead, fetch)
 
 
 @router.post("", status_code=201, response_model=InvoiceRead)
 async def create_invoice(body: InvoiceCreate, command: WriteCommand) -> Response:
-    """A draft: nothing is posted until it is issued."""
-    user = command.principal.username
+    """Create a draft: lines are priced and taxed (rounded to the currency's minor unit) and
+    nothing is posted until it is issued. A currency other than the base one needs `rate`; a
+    total of zero or less is a 422."""
     return await command.run(
-        lambda conn: invoices.create_invoice(conn, body=body, user=user), returns=InvoiceRead
+        invoices.create_invoice, returns=InvoiceRead, body=body, user=command.user
     )
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead)
-async def get_invoice(invoice_id: InvoiceId, conn: ReadConnection, _: InvoiceReader) -> InvoiceRead:
+async def get_invoice(invoice_id: RowId, conn: InvoiceReading) -> InvoiceRead:
+    """One invoice with its lines and the amounts paid and still open; 404 when unknown."""
     return InvoiceRead.model_validate(await invoices.get_invoice(conn, invoice_id=invoice_id))
+
+
+async def _transition(
+    command: WriteCommand, work: Transition, invoice_id: int, body: InvoiceIssue | InvoiceVoid
+) -> Response:
+    """Issue or void: the body's fields are the change's arguments."""
+    return await command.run(
+        work,
+        returns=InvoiceRead,
+        status_code=200,
+        invoice_id=invoice_id,
+        user=command.user,
+        **body.model_dump(),
+    )
 
 
 @router.post("/{invoice_id}/issue", response_model=InvoiceRead)
 async def issue_invoice(
-    invoice_id: InvoiceId, command: WriteCommand, body: InvoiceIssue | None = None
+    invoice_id: RowId, command: WriteCommand, body: InvoiceIssue | None = None
 ) -> Response:
-    """Post receivable / sales / tax and ask inventory to issue the goods. Also releases a
-    hold (a new issue)."""
-    user = command.principal.username
-    date = body.date if body else None
-    return await command.run(
-        lambda conn: invoices.issue_invoice(conn, invoice_id=invoice_id, date=date, user=user),
-        returns=InvoiceRead,
-        status_code=200,
-    )
+    """Issue a draft, or an invoice on hold: post receivable, sales and tax payable, and ask
+    inventory to issue the goods. If inventory cannot, the invoice goes `on_hold` with the
+    reason and the posting is reversed; issuing it again retries. An invoice already issued
+    or void is a 409; a date in a closed period is a 409 `period-closed`."""
+    return await _transition(command, invoices.issue_invoice, invoice_id, body or InvoiceIssue())
 
 
 @router.post("/{invoice_id}/void", response_model=InvoiceRead)
 async def void_invoice(
-    invoice_id: InvoiceId, command: WriteCommand, body: InvoiceVoid | None = None
+    invoice_id: RowId, command: WriteCommand, body: InvoiceVoid | None = None
 ) -> Response:
-    """Reverse the issue entry and return the goods; refused once payments were received."""
-    user = command.principal.username
-    return await command.run(
-        lambda conn: invoices.void_invoice(
-            conn,
-            invoice_id=invoice_id,
-            date=body.date if body else None,
-            reason=body.reason if body else None,
-            user=user,
-        ),
-        returns=InvoiceRead,
-        status_code=200,
-    )
+    """Void an invoice: an issued one has its posting reversed and its goods returned to
+    stock. Refused (409) once a payment was received, or when it is already void."""
+    return await _transition(command, invoices.void_invoice, invoice_id, body or InvoiceVoid())

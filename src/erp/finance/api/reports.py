@@ -1,3 +1,5 @@
+"""Reports the finance service answers from the journal itself, always current."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -5,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from erp.finance.api.deps import Reader
+from erp.finance.api.deps import Dates, Reading
 from erp.finance.domain import reports
 from erp.finance.domain.invoices import today
 from erp.finance.schemas.reports import AgingRead, StatementRead, TrialBalanceRead
-from erp.platform.api import ReadConnection
 from erp.platform.errors import InvalidInput
 
 router = APIRouter(tags=["reports"])
@@ -17,8 +18,9 @@ AsOf = Annotated[dt.date | None, Query(description="Inclusive; today when omitte
 
 
 @router.get("/trial-balance", response_model=TrialBalanceRead)
-async def trial_balance(conn: ReadConnection, _: Reader, as_of: AsOf = None) -> TrialBalanceRead:
-    """Every account with postings up to `as_of`, its net debit or credit balance."""
+async def trial_balance(conn: Reading, as_of: AsOf = None) -> TrialBalanceRead:
+    """Every account with postings up to `as_of`: its net debit or credit and its balance on
+    its normal side, in code order. Totals of debits and credits are equal."""
     return TrialBalanceRead.model_validate(
         await reports.trial_balance(conn, as_of=as_of or today())
     )
@@ -26,22 +28,25 @@ async def trial_balance(conn: ReadConnection, _: Reader, as_of: AsOf = None) -> 
 
 @router.get("/customers/{customer}/statement", response_model=StatementRead)
 async def customer_statement(
-    customer: Annotated[str, Path(max_length=200)],
-    conn: ReadConnection,
-    _: Reader,
-    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    customer: Annotated[str, Path(max_length=200, description="The customer's name.")],
+    conn: Reading,
+    dates: Dates,
 ) -> StatementRead:
-    """Receivable movements with a running balance, and the invoices still open."""
-    end = date_to or today()
-    if date_from and date_from > end:
+    """The customer's receivable lines from `from` (the start when omitted) to `to` (today
+    when omitted) with the running balance, the balances before and after, and the invoices
+    still open. `from` after `to` is a 422."""
+    end = dates.end or today()
+    if dates.start and dates.start > end:
         raise InvalidInput("from", "must not be after 'to'")
     return StatementRead.model_validate(
-        await reports.customer_statement(conn, customer=customer, date_from=date_from, date_to=end)
+        await reports.customer_statement(
+            conn, customer=customer, date_from=dates.start, date_to=end
+        )
     )
 
 
 @router.get("/ar-aging", response_model=AgingRead)
-async def ar_aging(conn: ReadConnection, _: Reader, as_of: AsOf = None) -> AgingRead:
-    """Open receivables per customer in buckets of days since the invoice date."""
+async def ar_aging(conn: Reading, as_of: AsOf = None) -> AgingRead:
+    """Open receivables as of `as_of` per customer, in buckets of days since the invoice
+    date (0-30, 31-60, 61-90, 90+), in the base currency."""
     return AgingRead.model_validate(await reports.ar_aging(conn, as_of=as_of or today()))

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.references import invoice_ref
 from erp.finance.domain import books, journal
 from erp.finance.domain.chart import RECEIVABLE, SALES, TAX_PAYABLE
 from erp.finance.domain.journal import Posting, credit, debit, with_rounding
 from erp.finance.domain.money import ZERO, money, resolve_rate, to_base
-from erp.finance.events import (
+from erp.finance.domain.publish import (
     publish_invoice_issued,
     publish_invoice_voided,
     publish_status_changed,
@@ -31,6 +32,7 @@ from erp.finance.events import (
 from erp.finance.models import invoice_lines, invoices, journal_lines
 from erp.finance.schemas.invoices import InvoiceCreate
 from erp.platform.errors import Conflict, InvalidInput, NotFound
+from erp.platform.listing import Documents, Position
 
 ISSUED = ("issued", "partially_paid", "paid")
 _HUNDRED = Decimal(100)
@@ -129,20 +131,14 @@ async def issue_invoice(
         await update_invoice(conn, invoice_id, date=date)
         invoice = await lock_invoice(conn, invoice_id)
     base = await books.base_currency(conn)
-    lines = (
-        await conn.execute(
-            select(invoice_lines)
-            .where(invoice_lines.c.invoice_id == invoice_id)
-            .order_by(invoice_lines.c.line_no)
-        )
-    ).all()
+    lines = await INVOICES.line_rows(conn, invoice_id)
     postings = issue_postings(invoice, list(lines), base)
     entry = await journal.post_entry(
         conn,
         date=invoice.date,
         memo=f"invoice {invoice_id} to {invoice.customer}",
         source="invoice",
-        source_ref=f"invoice:{invoice_id}",
+        source_ref=invoice_ref(invoice_id),
         currency=invoice.currency,
         rate=invoice.rate,
         lines=postings,
@@ -253,43 +249,35 @@ async def void_invoice(
     return result
 
 
+INVOICES = Documents(
+    noun="invoice",
+    headers=invoices,
+    lines=invoice_lines,
+    owner="invoice_id",
+    line_fields=("line_no", "sku", "warehouse", "quantity", "unit_price", "tax_rate", "net", "tax"),
+)
+
+
 async def get_invoice(conn: AsyncConnection, *, invoice_id: int) -> dict[str, Any]:
-    row = (await conn.execute(select(invoices).where(invoices.c.id == invoice_id))).first()
-    if row is None:
-        raise NotFound(f"invoice {invoice_id} not found")
-    return (await with_lines(conn, [row]))[0]
-
-
-async def with_lines(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, Any]]:
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
-    lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    statement = (
-        select(invoice_lines)
-        .where(invoice_lines.c.invoice_id.in_(ids))
-        .order_by(invoice_lines.c.invoice_id, invoice_lines.c.line_no)
-    )
-    for ln in await conn.execute(statement):
-        data = dict(ln._mapping)
-        lines[data.pop("invoice_id")].append(data)
-    return [{**dict(r._mapping), "lines": lines[r.id]} for r in rows]
+    return await INVOICES.get(conn, invoice_id)
 
 
 async def list_invoices(
     conn: AsyncConnection,
     *,
+    after: Position | None,
     limit: int,
-    before_id: int | None,
     customer: str | None,
     status: str | None,
 ) -> list[dict[str, Any]]:
     """Newest first."""
-    statement = select(invoices).order_by(invoices.c.id.desc()).limit(limit)
-    if before_id is not None:
-        statement = statement.where(invoices.c.id < before_id)
-    if customer:
-        statement = statement.where(invoices.c.customer == customer)
-    if status:
-        statement = statement.where(invoices.c.status == status)
-    return await with_lines(conn, list((await conn.execute(statement)).all()))
+    c = invoices.c
+    return await INVOICES.newest_first(
+        conn,
+        after=after,
+        limit=limit,
+        where=(
+            c.customer == customer if customer else None,
+            c.status == status if status else None,
+        ),
+    )

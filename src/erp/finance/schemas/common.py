@@ -8,9 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-AccountCode = Annotated[
-    str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-]
+AccountCode = Annotated[str, Field(min_length=1, max_length=16, pattern=_CODE, examples=["1100"])]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")]
 # Non-negative amounts; the currency's minor unit is checked by the domain (no silent rounding).
 Amount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=4, allow_inf_nan=False)]
@@ -27,13 +25,34 @@ Rate = Annotated[
         description="Base-currency units per one unit of the document's currency.",
     ),
 ]
-Party = Annotated[str, Field(min_length=1, max_length=200)]
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
-Code = Annotated[str, Field(min_length=1, max_length=32, pattern=_CODE)]
+Party = Annotated[str, Field(min_length=1, max_length=200, examples=["ACME Ltd"])]
+Sku = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", examples=["BOLT-M8"]
+    ),
+]
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=_CODE, examples=["MAIN"])]
 Memo = Annotated[str, Field(max_length=500)]
+
+# What a field means, wherever it stands (request or answer); amounts are exact decimal strings
+# in JSON.
+CURRENCY = "ISO 4217 code."
+DEFAULT_CURRENCY = "ISO 4217 code; the base currency when omitted."
+RATE = "Base-currency units per one unit of the document's currency."
+NEEDS_RATE = RATE + " Required when the currency is not the base one."
+BASE = "In the base currency."
+ENTRY = "The journal entry it posted."
 
 
 class Input(BaseModel):
     """Request bodies refuse unknown fields, so a typo is a 422 naming it, not a silent no-op."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class InCurrency(Input):
+    """A document in a currency that may not be the base one."""
+
+    currency: Currency | None = Field(None, description=DEFAULT_CURRENCY)
+    rate: Rate | None = Field(None, description=NEEDS_RATE)

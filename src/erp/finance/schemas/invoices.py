@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from erp.finance.schemas.common import Amount, Code, Currency, Input, Memo, Party, Rate, Sku
+from erp.finance.schemas.common import (
+    RATE,
+    Amount,
+    Code,
+    InCurrency,
+    Input,
+    Memo,
+    Party,
+    Sku,
+)
 
 InvoiceStatus = Literal["draft", "issued", "on_hold", "partially_paid", "paid", "void"]
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
@@ -14,22 +23,25 @@ TaxRate = Annotated[
     Decimal,
     Field(ge=0, le=100, max_digits=8, decimal_places=4, description="Percent, e.g. 20 for 20%."),
 ]
+WAREHOUSE = "The warehouse the goods are issued from."
+STATUS = (
+    "`draft`; `issued`, then `partially_paid` and `paid` as payments come in; `on_hold` when"
+    " inventory could not issue the goods; `void`."
+)
 
 
 class InvoiceLineIn(Input):
     sku: Sku
-    warehouse: Code
-    quantity: Quantity
-    unit_price: Amount
+    warehouse: Code = Field(description=WAREHOUSE)
+    quantity: Quantity = Field(description="How many units.", examples=["3"])
+    unit_price: Amount = Field(description="Net price per unit, in the invoice's currency.")
     tax_rate: TaxRate = Decimal(0)
 
 
-class InvoiceCreate(Input):
-    customer: Party
-    currency: Currency | None = Field(None, description="Defaults to the base currency.")
-    rate: Rate | None = Field(None, description="Required when currency is not the base one.")
+class InvoiceCreate(InCurrency):
+    customer: Party = Field(description="Who is invoiced (their statement is kept by this name).")
     date: dt.date | None = Field(None, description="Defaults to today.")
-    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=200)
+    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=200, description="What is sold.")
 
 
 class InvoiceIssue(Input):
@@ -38,34 +50,38 @@ class InvoiceIssue(Input):
 
 class InvoiceVoid(Input):
     date: dt.date | None = Field(None, description="Date of the reversal; defaults to today.")
-    reason: Memo | None = None
+    reason: Memo | None = Field(None, description="Why it is voided; kept on the invoice.")
 
 
 class InvoiceLineRead(BaseModel):
-    line_no: int
+    line_no: int = Field(description="The line's place on the invoice, from 1.")
     sku: str
-    warehouse: str
-    quantity: Decimal
-    unit_price: Decimal
-    tax_rate: Decimal
-    net: Decimal
-    tax: Decimal
+    warehouse: str = Field(description=WAREHOUSE)
+    quantity: Decimal = Field(description="How many units.")
+    unit_price: Decimal = Field(description="Net price per unit, in the invoice's currency.")
+    tax_rate: Decimal = Field(description="Percent.")
+    net: Decimal = Field(description="Quantity times unit price, rounded to the currency.")
+    tax: Decimal = Field(description="Tax on the net amount, rounded to the currency.")
 
 
 class InvoiceRead(BaseModel):
     id: int
-    customer: str
-    currency: str
-    rate: Decimal
-    date: dt.date
-    status: InvoiceStatus
-    hold_reason: str | None
-    issue_no: int
-    subtotal: Decimal
-    tax_total: Decimal
-    total: Decimal
-    paid_amount: Decimal
-    open_amount: Decimal
+    customer: str = Field(description="Who is invoiced.")
+    currency: str = Field(description="ISO 4217 code.", examples=["EUR"])
+    rate: Decimal = Field(description=RATE)
+    date: dt.date = Field(description="The invoice date, from which its age counts.")
+    status: InvoiceStatus = Field(description=STATUS)
+    hold_reason: str | None = Field(
+        description="Why inventory could not issue the goods (on hold), or why it was voided."
+    )
+    issue_no: int = Field(description="How many times it was issued (a hold, then a new issue).")
+    subtotal: Decimal = Field(description="Sum of the lines' net amounts.")
+    tax_total: Decimal = Field(description="Sum of the lines' tax.")
+    total: Decimal = Field(description="Subtotal plus tax, in the invoice's currency.")
+    paid_amount: Decimal = Field(description="Payments received so far.")
+    open_amount: Decimal = Field(
+        description="Still to be paid; negative when payments exceed what is issued (on hold)."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
-    lines: list[InvoiceLineRead]
+    lines: list[InvoiceLineRead] = Field(description="What is sold.")

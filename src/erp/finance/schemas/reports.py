@@ -3,49 +3,56 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from erp.finance.domain.chart import AccountType
-from erp.finance.schemas.accounts import LedgerLineRead
+from erp.finance.schemas.accounts import TYPE, LedgerLineRead
+from erp.finance.schemas.common import BASE
 
 
 class TrialBalanceRow(BaseModel):
-    account: str
+    account: str = Field(description="The account's code.", examples=["1100"])
     name: str
-    type: AccountType
-    debit: Decimal
-    credit: Decimal
-    balance: Decimal
+    type: AccountType = Field(description=TYPE)
+    debit: Decimal = Field(description="The net balance when it is on the debit side.")
+    credit: Decimal = Field(description="The net balance when it is on the credit side.")
+    balance: Decimal = Field(description="On the account's normal side; base currency.")
 
 
 class TrialBalanceRead(BaseModel):
-    as_of: dt.date
-    rows: list[TrialBalanceRow]
-    total_debit: Decimal
-    total_credit: Decimal
+    as_of: dt.date = Field(description="The last day included.")
+    rows: list[TrialBalanceRow] = Field(description="One per account with postings.")
+    total_debit: Decimal = Field(description=BASE)
+    total_credit: Decimal = Field(description=BASE + " Equal to the debits.")
 
 
 class OpenInvoice(BaseModel):
     id: int
-    date: dt.date
-    status: str
-    currency: str
-    total: Decimal
-    open_amount: Decimal
+    date: dt.date = Field(description="The invoice date.")
+    status: str = Field(description="The invoice's state.", examples=["partially_paid"])
+    currency: str = Field(description="ISO 4217 code.", examples=["EUR"])
+    total: Decimal = Field(description="In `currency`.")
+    open_amount: Decimal = Field(description="Still to be paid, in `currency`.")
 
 
 class StatementRead(BaseModel):
-    customer: str
-    date_from: dt.date | None
-    date_to: dt.date
-    opening_balance: Decimal
-    closing_balance: Decimal
-    lines: list[LedgerLineRead]
-    open_invoices: list[OpenInvoice]
+    customer: str = Field(description="Whose statement it is.")
+    date_from: dt.date | None = Field(description="First day included; null: from the start.")
+    date_to: dt.date = Field(description="Last day included.")
+    opening_balance: Decimal = Field(description="Owed before `date_from`; base currency.")
+    closing_balance: Decimal = Field(description="Owed at the end of `date_to`; base currency.")
+    lines: list[LedgerLineRead] = Field(description="The receivable lines, in date order.")
+    open_invoices: list[OpenInvoice] = Field(description="Invoices not yet settled.")
 
 
 class AgingRead(BaseModel):
-    as_of: dt.date
-    buckets: list[str]
-    rows: list[dict[str, str | Decimal]]
-    totals: dict[str, Decimal]
+    as_of: dt.date = Field(description="The day the ages are counted to.")
+    buckets: list[str] = Field(
+        description="Names of the age buckets, in days.",
+        examples=[["0-30", "31-60", "61-90", "90+"]],
+    )
+    rows: list[dict[str, str | Decimal]] = Field(
+        description="Per customer: `customer`, the amount in each bucket and `total`; base"
+        " currency."
+    )
+    totals: dict[str, Decimal] = Field(description="Each bucket and `total` over all customers.")

@@ -42,7 +42,8 @@ async def _upstream(state: GatewayState, name: str, url: str) -> dict[str, Any]:
 
 @router.get("/status")
 async def status(state: StateDep, _: AnyRole) -> dict[str, Any]:
-    """Readiness of every upstream, checked now, and the state of its circuit breaker."""
+    """Readiness of every upstream service, checked now, with its checks and the state of the
+    edge's circuit breaker for it; `status` is `degraded` when any is not ready. Any role."""
     names = list(state.upstreams)
     results = await asyncio.gather(*(_upstream(state, n, state.upstreams[n]) for n in names))
     upstreams = dict(zip(names, results, strict=True))

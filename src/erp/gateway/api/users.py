@@ -12,17 +12,20 @@ from erp.gateway.schemas.users import UserCreate, UserRead, UserUpdate
 from erp.platform.api import RuntimeDep
 
 router = APIRouter(prefix="/api/gateway/users", tags=["users"])
-UsernamePath = Path(max_length=100)
+UsernamePath = Path(max_length=100, description="The user's login name.")
 
 
 @router.get("", response_model=list[UserRead])
 async def list_users(runtime: RuntimeDep, _: Admin) -> Any:
+    """Every user, enabled or not, with their roles."""
     async with runtime.db.read() as conn:
         return await users.list_users(conn)
 
 
 @router.post("", status_code=201, response_model=UserRead)
 async def create_user(body: UserCreate, runtime: RuntimeDep, _: Admin) -> Any:
+    """Add a user who can log in at once with the password given; a username already taken
+    is a 409."""
     async with runtime.db.transaction() as conn:
         return await users.create_user(conn, username=body.username, password=body.password,
                                        roles=list(body.roles))  # fmt: skip
@@ -30,6 +33,7 @@ async def create_user(body: UserCreate, runtime: RuntimeDep, _: Admin) -> Any:
 
 @router.get("/{username}", response_model=UserRead)
 async def get_user(runtime: RuntimeDep, _: Admin, username: str = UsernamePath) -> Any:
+    """One user; 404 when there is none of that name."""
     async with runtime.db.read() as conn:
         return await users.get_user(conn, username=username)
 
@@ -38,8 +42,9 @@ async def get_user(runtime: RuntimeDep, _: Admin, username: str = UsernamePath) 
 async def update_user(
     body: UserUpdate, runtime: RuntimeDep, _: Admin, username: str = UsernamePath
 ) -> Any:
-    """Change roles, disable or enable, or set a new password; disabling or a new password
-    revokes the user's refresh tokens."""
+    """Change roles, disable or enable, or set a new password; fields left out keep their
+    value. Disabling or a new password revokes the user's refresh tokens. 404 when there is
+    no such user."""
     async with runtime.db.transaction() as conn:
         user = await users.update_user(
             conn,

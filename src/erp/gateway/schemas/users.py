@@ -6,8 +6,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["admin", "accountant", "warehouse", "viewer"]
-Username = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
+Username = Annotated[
+    str,
+    Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$", examples=["alice"]),
+]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
+ROLES = (
+    "What the user may do: `admin` everything, `accountant` the books, `warehouse` the"
+    " stock, `viewer` read the books and the stock."
+)
 
 
 class Input(BaseModel):
@@ -17,19 +24,21 @@ class Input(BaseModel):
 class UserCreate(Input):
     username: Username
     password: Password
-    roles: Annotated[list[Role], Field(min_length=1)]
+    roles: Annotated[list[Role], Field(min_length=1, description=ROLES, examples=[["viewer"]])]
 
 
 class UserUpdate(Input):
-    roles: Annotated[list[Role] | None, Field(min_length=1)] = None
-    active: bool | None = None
+    """Fields left out (or null) keep their value."""
+
+    roles: Annotated[list[Role] | None, Field(min_length=1, description=ROLES)] = None
+    active: bool | None = Field(None, description="False disables the account: no more logins.")
     password: Password | None = None
 
 
 class UserRead(BaseModel):
     id: int
     username: str
-    roles: list[str]
-    active: bool
+    roles: list[str] = Field(description=ROLES)
+    active: bool = Field(description="Whether the user may log in.")
     created_at: datetime
     updated_at: datetime

@@ -1,58 +1,58 @@
+"""Items: the SKUs that stock is kept of."""
+
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import select
 from starlette.responses import Response
 
-from erp.inventory.api.deps import Reader, WriteCommand
+from erp.inventory.api.deps import Reading, WriteCommand
 from erp.inventory.domain import catalog
 from erp.inventory.models import items
 from erp.inventory.schemas.common import Sku
 from erp.inventory.schemas.items import ItemCreate, ItemRead, ItemUpdate
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection
-from erp.platform.pagination import Page, decode_cursor, page_of
+from erp.platform.api import Paging
+from erp.platform.listing import rows_after
+from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/items", tags=["items"])
-SkuPath = Annotated[str, Path(max_length=64)]
+SkuPath = Annotated[str, Path(max_length=64, description="The item's SKU.")]
+Active = Annotated[bool | None, Query(description="Only active or only inactive items.")]
 
 
 @router.get("", response_model=Page[ItemRead])
 async def list_items(
-    conn: ReadConnection,
-    _: Reader,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    active: bool | None = None,
-    sku: Annotated[Sku | None, Query()] = None,
+    conn: Reading,
+    page: Paging,
+    active: Active = None,
+    sku: Annotated[Sku | None, Query(description="Only this SKU.")] = None,
 ) -> Page[ItemRead]:
-    position = decode_cursor(cursor, fields={"sku": str})
-    statement = select(items).order_by(items.c.sku).limit(limit + 1)
-    if position:
-        statement = statement.where(items.c.sku > position["sku"])
-    if active is not None:
-        statement = statement.where(items.c.active == active)
-    if sku:
-        statement = statement.where(items.c.sku == sku)
-    rows = [ItemRead.model_validate(dict(r._mapping)) for r in await conn.execute(statement)]
-    return page_of(rows, limit, lambda r: {"sku": r.sku})
+    """The catalogue in SKU order, a page at a time."""
+    c = items.c
+    where = (c.active == active if active is not None else None, c.sku == sku if sku else None)
+    fetch = partial(rows_after, conn, items, c.sku, where=where)
+    return await page.of(ItemRead, fetch, key={"sku": str})
 
 
 @router.post("", status_code=201, response_model=ItemRead)
 async def create_item(body: ItemCreate, command: WriteCommand) -> Response:
-    return await command.run(lambda conn: catalog.create_item(conn, data=body), returns=ItemRead)
+    """Add an item to the catalogue. Its SKU cannot change later; one already in use is a
+    409 naming `sku`."""
+    return await command.run(catalog.create_item, returns=ItemRead, data=body)
 
 
 @router.get("/{sku}", response_model=ItemRead)
-async def get_item(sku: SkuPath, conn: ReadConnection, _: Reader) -> ItemRead:
+async def get_item(sku: SkuPath, conn: Reading) -> ItemRead:
+    """One item; 404 when the SKU is unknown."""
     return ItemRead.model_validate(await catalog.get_item(conn, sku=sku))
 
 
 @router.patch("/{sku}", response_model=ItemRead)
 async def update_item(sku: SkuPath, body: ItemUpdate, command: WriteCommand) -> Response:
+    """Change the fields given and keep the others. An inactive item takes no new movements
+    or reservations; its stock and history stay. 404 when the SKU is unknown."""
     return await command.run(
-        lambda conn: catalog.update_item(conn, sku=sku, data=body),
-        returns=ItemRead,
-        status_code=200,
+        catalog.update_item, returns=ItemRead, status_code=200, sku=sku, data=body
     )

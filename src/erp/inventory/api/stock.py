@@ -1,38 +1,37 @@
+"""Stock positions per item and warehouse, now or at a past moment."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from erp.inventory.api.deps import Reader, SkuFilter, WarehouseFilter
+from erp.inventory.api.deps import BinFilter, Reading
 from erp.inventory.domain import stock
 from erp.inventory.schemas.stock import StockRead
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection, utc
-from erp.platform.pagination import Page, decode_cursor, page_of
+from erp.platform.api import Paging, utc
+from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/stock", tags=["stock"])
+AsOf = Annotated[
+    datetime | None, Query(description="Position at this moment (RFC 3339); now when omitted.")
+]
 
 
 @router.get("", response_model=Page[StockRead])
 async def get_stock(
-    conn: ReadConnection,
-    _: Reader,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-    sku: SkuFilter = None,
-    warehouse: WarehouseFilter = None,
-    as_of: Annotated[
-        datetime | None, Query(description="Position at this moment (RFC 3339); now when omitted.")
-    ] = None,
+    conn: Reading, page: Paging, where: BinFilter, as_of: AsOf = None
 ) -> Page[StockRead]:
-    position = decode_cursor(cursor, fields={"sku": str, "warehouse": str})
-    after = (position["sku"], position["warehouse"]) if position else None
-    rows = await stock.positions(
-        conn, sku=sku, warehouse=warehouse, as_of=utc(as_of), after=after, limit=limit + 1
-    )
-    return page_of(
-        [StockRead.model_validate(r) for r in rows],
-        limit,
-        lambda s: {"sku": s.sku, "warehouse": s.warehouse},
-    )
+    """On hand, reserved, available, moving average unit cost and value per SKU and
+    warehouse, in SKU then warehouse order. With `as_of` the position is rebuilt from the
+    ledger and the reservations active at that moment; a time without a zone is UTC."""
+    moment = utc(as_of)
+
+    async def fetch(*, after: dict[str, Any] | None, limit: int) -> list[dict[str, Any]]:
+        start = (after["sku"], after["warehouse"]) if after else None
+        return await stock.positions(
+            conn, sku=where.sku, warehouse=where.warehouse, as_of=moment, after=start, limit=limit
+        )
+
+    return await page.of(StockRead, fetch, key={"sku": str, "warehouse": str})

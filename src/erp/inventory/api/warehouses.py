@@ -1,43 +1,41 @@
+"""Warehouses: the places stock is kept in."""
+
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import select
 from starlette.responses import Response
 
-from erp.inventory.api.deps import Reader, WriteCommand
+from erp.inventory.api.deps import Reading, WriteCommand
 from erp.inventory.domain import catalog
 from erp.inventory.models import warehouses
 from erp.inventory.schemas.warehouses import WarehouseCreate, WarehouseRead, WarehouseUpdate
-from erp.platform.api import DEFAULT_LIMIT, Cursor, Limit, ReadConnection
-from erp.platform.pagination import Page, decode_cursor, page_of
+from erp.platform.api import Paging
+from erp.platform.listing import rows_after
+from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/warehouses", tags=["warehouses"])
-CodePath = Annotated[str, Path(max_length=32)]
+CodePath = Annotated[str, Path(max_length=32, description="The warehouse's code.")]
 
 
 @router.get("", response_model=Page[WarehouseRead])
-async def list_warehouses(
-    conn: ReadConnection, _: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Page[WarehouseRead]:
-    position = decode_cursor(cursor, fields={"code": str})
-    statement = select(warehouses).order_by(warehouses.c.code).limit(limit + 1)
-    if position:
-        statement = statement.where(warehouses.c.code > position["code"])
-    rows = [WarehouseRead.model_validate(dict(r._mapping)) for r in await conn.execute(statement)]
-    return page_of(rows, limit, lambda r: {"code": r.code})
+async def list_warehouses(conn: Reading, page: Paging) -> Page[WarehouseRead]:
+    """Every warehouse, active or not, in code order, a page at a time."""
+    fetch = partial(rows_after, conn, warehouses, warehouses.c.code)
+    return await page.of(WarehouseRead, fetch, key={"code": str})
 
 
 @router.post("", status_code=201, response_model=WarehouseRead)
 async def create_warehouse(body: WarehouseCreate, command: WriteCommand) -> Response:
-    return await command.run(
-        lambda conn: catalog.create_warehouse(conn, data=body), returns=WarehouseRead
-    )
+    """Add a warehouse; a code already in use is a 409 naming `code`."""
+    return await command.run(catalog.create_warehouse, returns=WarehouseRead, data=body)
 
 
 @router.get("/{code}", response_model=WarehouseRead)
-async def get_warehouse(code: CodePath, conn: ReadConnection, _: Reader) -> WarehouseRead:
+async def get_warehouse(code: CodePath, conn: Reading) -> WarehouseRead:
+    """One warehouse; 404 when the code is unknown."""
     return WarehouseRead.model_validate(await catalog.get_warehouse(conn, code=code))
 
 
@@ -45,8 +43,8 @@ async def get_warehouse(code: CodePath, conn: ReadConnection, _: Reader) -> Ware
 async def update_warehouse(
     code: CodePath, body: WarehouseUpdate, command: WriteCommand
 ) -> Response:
+    """Change the fields given and keep the others. An inactive warehouse takes no new
+    movements or reservations. 404 when the code is unknown."""
     return await command.run(
-        lambda conn: catalog.update_warehouse(conn, code=code, data=body),
-        returns=WarehouseRead,
-        status_code=200,
+        catalog.update_warehouse, returns=WarehouseRead, status_code=200, code=code, data=body
     )

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.inventory.domain import bins as bin_store
 from erp.inventory.domain.catalog import active_items, active_warehouses
 from erp.inventory.domain.errors import InsufficientStock
+from erp.inventory.domain.movements import MOVEMENTS
+from erp.inventory.domain.publish import publish_stock_moved
 from erp.inventory.domain.reservations import consume, reservations_for_issue
 from erp.inventory.domain.valuation import (
     ZERO,
@@ -26,7 +28,6 @@ from erp.inventory.domain.valuation import (
     inbound_value,
     outbound_value,
 )
-from erp.inventory.events import publish_stock_moved
 from erp.inventory.models import movements, stock_ledger
 from erp.inventory.schemas.movements import MovementCreate
 from erp.platform.errors import Conflict, InvalidInput
@@ -138,13 +139,7 @@ async def reverse_movement(
         raise Conflict(
             f"movement {movement_id} was already reversed by {already}", reversed_by=already
         )
-    lines = (
-        await conn.execute(
-            select(stock_ledger)
-            .where(stock_ledger.c.movement_id == movement_id)
-            .order_by(stock_ledger.c.id)
-        )
-    ).all()
+    lines = await MOVEMENTS.line_rows(conn, movement_id)
     steps = [
         Step(
             ln.line_no,

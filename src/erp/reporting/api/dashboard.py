@@ -27,7 +27,11 @@ async def dashboard(
         bool, Query(description="Only the page body (for the page's script).")
     ] = False,
 ) -> HTMLResponse:
-    """Stock, sales, P&L, low stock and reconciliation at a glance (HTML, inline SVG)."""
+    """Stock, sales, P&L, low stock and reconciliation at a glance: an HTML page with inline
+    SVG charts, for a browser. Without an `Authorization` header the page is a sign-in form
+    that gets a token from the gateway and loads the figures with it; with a token, the
+    figures, for the roles admin, accountant and viewer (403 otherwise, 401 for a bad
+    token)."""
     if "authorization" not in request.headers and not fragment:
         html = page.document(page.login_form(), login_url=settings.reporting_login_url)
         return HTMLResponse(html, headers=NO_STORE)

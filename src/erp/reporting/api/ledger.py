@@ -3,107 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from erp.platform.api import ReadConnection
-from erp.reporting.api.deps import (
-    AsOf,
-    CacheDep,
-    FinanceReader,
-    Format,
-    From,
-    SettingsDep,
-    To,
-    today,
-)
-from erp.reporting.api.render import answer
+from erp.reporting.api.deps import AsOf, FinanceReport, From, Reply, To
+from erp.reporting.api.render import CSV_ANSWER
 from erp.reporting.domain import ledger
-from erp.reporting.domain.periods import check_day, check_range
 from erp.reporting.domain.report import Report
+from erp.reporting.schemas.reports import ReportRead
 
 router = APIRouter(prefix="/reports", tags=["financial reports"])
 FAMILIES = ("ledger",)
 
 
-@router.get("/trial-balance")
-async def trial_balance(
-    conn: ReadConnection,
-    cache: CacheDep,
-    _: FinanceReader,
-    as_of: AsOf = None,
-    format: Format = "json",
-) -> Response:
-    """Debit and credit per account, for every line dated up to `as_of`."""
-    day = check_day("as_of", as_of or today())
-
-    async def compute() -> Report:
-        return ledger.trial_balance(await ledger.balances_as_of(conn, day), as_of=day)
-
-    return await answer(
-        conn,
-        cache,
-        name="trial-balance",
-        params={"as_of": day},
-        families=FAMILIES,
-        horizon=day,
-        compute=compute,
-        fmt=format,
-    )
+class Statement(Protocol):
+    def __call__(self, balances: dict[str, ledger.Balance], *, as_of: dt.date) -> Report: ...
 
 
-@router.get("/profit-and-loss")
-async def profit_and_loss(
-    conn: ReadConnection,
-    cache: CacheDep,
-    settings: SettingsDep,
-    _: FinanceReader,
-    start: From,
-    end: To,
-    format: Format = "json",
-) -> Response:
-    """Income and expense per account between `from` and `to`, both included."""
-    check_range(start, end, max_days=settings.reporting_max_range_days)
+async def _as_of(reply: Reply, name: str, as_of: dt.date | None, statement: Statement) -> Response:
+    """A statement of the account balances at the end of one day."""
+    day = reply.day(as_of)
 
-    async def compute() -> Report:
+    async def compute(conn: AsyncConnection) -> Report:
+        return statement(await ledger.balances_as_of(conn, day), as_of=day)
+
+    return await reply(name, {"as_of": day}, families=FAMILIES, horizon=day, compute=compute)
+
+
+@router.get("/trial-balance", response_model=ReportRead, responses=CSV_ANSWER)
+async def trial_balance(reply: FinanceReport, as_of: AsOf = None) -> Response:
+    """Per account with postings up to the end of `as_of`: the debit and credit totals and
+    the net balance on one side; `totals.balanced` says whether debits equal credits."""
+    return await _as_of(reply, "trial-balance", as_of, ledger.trial_balance)
+
+
+@router.get("/profit-and-loss", response_model=ReportRead, responses=CSV_ANSWER)
+async def profit_and_loss(reply: FinanceReport, start: From, end: To) -> Response:
+    """Income and expense per account between `from` and `to`, both included, and the net
+    profit. `from` after `to`, or a range longer than the configured maximum, is a 422."""
+    reply.range(start, end)
+
+    async def compute(conn: AsyncConnection) -> Report:
         before = await ledger.balances_as_of(conn, start - dt.timedelta(days=1))
         until = await ledger.balances_as_of(conn, end)
         return ledger.profit_and_loss(before, until, start=start, end=end)
 
-    return await answer(
-        conn,
-        cache,
-        name="profit-and-loss",
-        params={"from": start, "to": end},
-        families=FAMILIES,
-        horizon=end,
-        compute=compute,
-        fmt=format,
-    )
+    params = {"from": start, "to": end}
+    return await reply("profit-and-loss", params, families=FAMILIES, horizon=end, compute=compute)
 
 
-@router.get("/balance-sheet")
-async def balance_sheet(
-    conn: ReadConnection,
-    cache: CacheDep,
-    _: FinanceReader,
-    as_of: AsOf = None,
-    format: Format = "json",
-) -> Response:
-    """Assets, liabilities and equity at the end of `as_of`, with the profit not yet closed."""
-    day = check_day("as_of", as_of or today())
-
-    async def compute() -> Report:
-        return ledger.balance_sheet(await ledger.balances_as_of(conn, day), as_of=day)
-
-    return await answer(
-        conn,
-        cache,
-        name="balance-sheet",
-        params={"as_of": day},
-        families=FAMILIES,
-        horizon=day,
-        compute=compute,
-        fmt=format,
-    )
+@router.get("/balance-sheet", response_model=ReportRead, responses=CSV_ANSWER)
+async def balance_sheet(reply: FinanceReport, as_of: AsOf = None) -> Response:
+    """Assets, liabilities and equity at the end of `as_of`; the income less expense not yet
+    closed into equity shows as `current-period-profit`."""
+    return await _as_of(reply, "balance-sheet", as_of, ledger.balance_sheet)

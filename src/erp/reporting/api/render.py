@@ -16,6 +16,15 @@ from starlette.responses import Response
 from erp.reporting.cache import ReportCache, stamp
 from erp.reporting.domain.report import Report, read_position, with_lag
 
+# The 200 of every report route besides JSON, for /docs.
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report as JSON, or with `format=csv` as RFC 4180 CSV (a header row,"
+        " then one line per row; decimals exact).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
 
 def plain(value: Any) -> Any:
     """JSON-ready: decimals as exact strings, dates as ISO 8601."""
@@ -50,7 +59,7 @@ async def answer(
     params: dict[str, Any],
     families: tuple[str, ...],
     horizon: dt.date,
-    compute: Callable[[], Awaitable[Report]],
+    compute: Callable[[AsyncConnection], Awaitable[Report]],
     fmt: str,
 ) -> Response:
     key = None
@@ -61,7 +70,7 @@ async def answer(
     cached = body is not None
     if body is None:
         position = await read_position(conn)
-        report = await compute()
+        report = await compute(conn)
         report.position = position
         body = plain(report.body())
         if key is not None:

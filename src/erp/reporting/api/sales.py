@@ -2,83 +2,45 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from erp.platform.api import ReadConnection
-from erp.reporting.api.deps import (
-    AsOf,
-    CacheDep,
-    FinanceReader,
-    Format,
-    From,
-    SettingsDep,
-    To,
-    today,
-)
-from erp.reporting.api.render import answer
+from erp.reporting.api.deps import AsOf, FinanceReport, From, To
+from erp.reporting.api.render import CSV_ANSWER
 from erp.reporting.domain import sales as sales_queries
-from erp.reporting.domain.periods import check_day, check_range
-from erp.reporting.domain.report import Report
+from erp.reporting.schemas.reports import ReportRead
 
 router = APIRouter(prefix="/reports", tags=["sales reports"])
+GroupBy = Annotated[
+    str,
+    Query(
+        max_length=100,
+        description="Comma-separated: at most one of day, week, month, and any of customer, item.",
+    ),
+]
 
 
-@router.get("/sales")
+@router.get("/sales", response_model=ReportRead, responses=CSV_ANSWER)
 async def sales(
-    conn: ReadConnection,
-    cache: CacheDep,
-    settings: SettingsDep,
-    _: FinanceReader,
-    start: From,
-    end: To,
-    group_by: Annotated[
-        str, Query(max_length=100, description="day|week|month and/or customer, item")
-    ] = "month",
-    format: Format = "json",
+    reply: FinanceReport, start: From, end: To, group_by: GroupBy = "month"
 ) -> Response:
-    """Quantity, revenue (base currency), cost of goods sold and margin of issued invoices."""
-    check_range(start, end, max_days=settings.reporting_max_range_days)
+    """Quantity, revenue (base currency), cost of goods sold and margin of the invoices
+    issued between `from` and `to`, both included, in the groups `group_by` names. An unknown
+    grouping, `from` after `to` or a range longer than the configured maximum is a 422."""
+    reply.range(start, end)
     sales_queries.parse_groups(group_by)
-
-    async def compute() -> Report:
-        return await sales_queries.sales(conn, start=start, end=end, group_by=group_by)
-
-    return await answer(
-        conn,
-        cache,
-        name="sales",
-        params={"from": start, "to": end, "group_by": group_by},
-        families=("sales",),
-        horizon=end,
-        compute=compute,
-        fmt=format,
-    )
+    compute = partial(sales_queries.sales, start=start, end=end, group_by=group_by)
+    params = {"from": start, "to": end, "group_by": group_by}
+    return await reply("sales", params, families=("sales",), horizon=end, compute=compute)
 
 
-@router.get("/ar-aging")
-async def ar_aging(
-    conn: ReadConnection,
-    cache: CacheDep,
-    _: FinanceReader,
-    as_of: AsOf = None,
-    format: Format = "json",
-) -> Response:
-    """Open receivables per customer and currency by days since the invoice date."""
-    day = check_day("as_of", as_of or today())
-
-    async def compute() -> Report:
-        return await sales_queries.ar_aging(conn, as_of=day)
-
-    return await answer(
-        conn,
-        cache,
-        name="ar-aging",
-        params={"as_of": day},
-        families=("ar",),
-        horizon=day,
-        compute=compute,
-        fmt=format,
-    )
+@router.get("/ar-aging", response_model=ReportRead, responses=CSV_ANSWER)
+async def ar_aging(reply: FinanceReport, as_of: AsOf = None) -> Response:
+    """Open receivables at the end of `as_of` per customer and currency, in buckets of days
+    since the invoice date."""
+    day = reply.day(as_of)
+    compute = partial(sales_queries.ar_aging, as_of=day)
+    return await reply("ar-aging", {"as_of": day}, families=("ar",), horizon=day, compute=compute)

@@ -5,80 +5,60 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from erp.platform.api import ReadConnection
-from erp.reporting.api.deps import (
-    AsOf,
-    CacheDep,
-    Format,
-    From,
-    SettingsDep,
-    Sku,
-    StockReader,
-    To,
-    Warehouse,
-    today,
-)
-from erp.reporting.api.render import answer
+from erp.reporting.api.deps import AsOf, From, Sku, StockReport, To, Warehouse
+from erp.reporting.api.render import CSV_ANSWER
 from erp.reporting.domain import stock
-from erp.reporting.domain.periods import check_day, check_range
+from erp.reporting.schemas.reports import ReportRead
 
 router = APIRouter(prefix="/reports", tags=["stock reports"])
+FAMILIES = ("stock",)
+GroupBy = Annotated[
+    str,
+    Query(
+        max_length=100,
+        description="Comma-separated: at most one of day, week, month, and any of item,"
+        " warehouse, type.",
+    ),
+]
 
 
-@router.get("/stock-valuation")
+@router.get("/stock-valuation", response_model=ReportRead, responses=CSV_ANSWER)
 async def stock_valuation(
-    conn: ReadConnection,
-    cache: CacheDep,
-    _: StockReader,
-    as_of: AsOf = None,
-    sku: Sku = None,
-    warehouse: Warehouse = None,
-    format: Format = "json",
+    reply: StockReport, as_of: AsOf = None, sku: Sku = None, warehouse: Warehouse = None
 ) -> Response:
-    """Quantity, value and unit cost per item and warehouse at the end of `as_of`."""
-    day = check_day("as_of", as_of or today())
+    """Quantity, value and unit cost per item and warehouse at the end of `as_of`, with the
+    value per warehouse."""
+    day = reply.day(as_of)
 
-    async def compute() -> stock.Report:
+    async def compute(conn: AsyncConnection) -> stock.Report:
         held = await stock.positions_as_of(conn, day, sku=sku, warehouse=warehouse)
         report = stock.valuation(held, as_of=day)
         report.params.update(sku=sku, warehouse=warehouse)
         return report
 
     params = {"as_of": day, "sku": sku, "warehouse": warehouse}
-    return await answer(
-        conn,
-        cache,
-        name="stock-valuation",
-        params=params,
-        families=("stock",),
-        horizon=day,
-        compute=compute,
-        fmt=format,
-    )
+    return await reply("stock-valuation", params, families=FAMILIES, horizon=day, compute=compute)
 
 
-@router.get("/stock-movements")
+@router.get("/stock-movements", response_model=ReportRead, responses=CSV_ANSWER)
 async def stock_movements(
-    conn: ReadConnection,
-    cache: CacheDep,
-    settings: SettingsDep,
-    _: StockReader,
+    reply: StockReport,
     start: From,
     end: To,
-    group_by: Annotated[
-        str, Query(max_length=100, description="day|week|month and/or item, warehouse, type")
-    ] = "day",
+    group_by: GroupBy = "day",
     sku: Sku = None,
     warehouse: Warehouse = None,
-    format: Format = "json",
 ) -> Response:
-    """Quantities and values in and out, aggregated as `group_by` says."""
-    check_range(start, end, max_days=settings.reporting_max_range_days)
+    """Quantities and values in and out between `from` and `to`, both included, in the
+    groups `group_by` names. An unknown grouping, `from` after `to` or a range longer than
+    the configured maximum is a 422."""
+    reply.range(start, end)
     stock.parse_group_by(group_by)
 
-    async def compute() -> stock.Report:
+    async def compute(conn: AsyncConnection) -> stock.Report:
         report = await stock.movements(
             conn, start=start, end=end, group_by=group_by, sku=sku, warehouse=warehouse
         )
@@ -86,13 +66,4 @@ async def stock_movements(
         return report
 
     params = {"from": start, "to": end, "group_by": group_by, "sku": sku, "warehouse": warehouse}
-    return await answer(
-        conn,
-        cache,
-        name="stock-movements",
-        params=params,
-        families=("stock",),
-        horizon=end,
-        compute=compute,
-        fmt=format,
-    )
+    return await reply("stock-movements", params, families=FAMILIES, horizon=end, compute=compute)
