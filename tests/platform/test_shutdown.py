@@ -1,4 +1,4 @@
-"""Graceful shutdown of a real `erp serve` process, as Kubernetes drives it (DESIGN §2)."""
+"""Graceful shutdown of a real `erp serve` process, as Kubernetes drives it (docs/architecture.md, "Runtime contract")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The first user: `admin`, created on start when the user table is empty (DESIGN §8)."""
+"""The first user: `admin`, created on start when the user table is empty (docs/architecture.md,
+"Security")."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The event backbone: outbox, relay, transports, inbox (DESIGN §4)."""
+"""The event backbone: outbox, relay, transports, inbox (docs/events.md)."""

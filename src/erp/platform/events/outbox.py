@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.platform.db.upsert import increment
 from erp.platform.events.wakeup import NOTIFY_CHANNEL, mark_pending
 
-# Money and quantities travel as strings (DESIGN §3), never as lossy JSON numbers.
+# Money and quantities travel as strings (docs/architecture.md, "Data"), never as lossy JSON
+# numbers.
 _AS_STRINGS: dict[Any, Callable[[Any], Any]] = {Decimal: str}
 
 
