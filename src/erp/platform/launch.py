@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from erp.platform.app import create_app
 from erp.platform.cli_errors import claim_port, database_url
-from erp.platform.db.migrations import breaking_steps, database_revision, upgrade
+from erp.platform.db.migrations import breaking_steps, database_state, knows, upgrade
 from erp.platform.db.url import describe_connect_error
 from erp.platform.logging import configure_logging, get_logger
 from erp.platform.server import run
@@ -35,9 +35,22 @@ def migrate_one(spec: ServiceSpec, *, allow_breaking: bool = False) -> None:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     url = database_url(spec.name, settings)
     try:
-        current = database_revision(spec.migrations, url)
-        head = spec.migrations.head()
-        breaking = breaking_steps(spec.migrations.scripts(), current, head) if head else []
+        state = database_state(spec.migrations, url)
+        current, head, scripts = state.revision, spec.migrations.head(), spec.migrations.scripts()
+        if current is not None and not knows(scripts, current):
+            # A later release migrated already (a canary, the other slot, or this release is
+            # being rolled back to): nothing to do if that schema still serves this code.
+            if head in state.served:
+                log.info("schema_ahead_serves_this_code", service=spec.name, revision=current)
+                return
+            print(
+                f"erp migrate {spec.name}: the database is at revision {current}, newer than "
+                f"this code ({head}) and not compatible with it; run the newer release, or "
+                "restore the backup taken before its migration",
+                file=sys.stderr,
+            )
+            raise SystemExit(1)
+        breaking = breaking_steps(scripts, current, head) if head else []
         if breaking and not allow_breaking:
             print(
                 f"erp migrate {spec.name}: revision {breaking[0]} stops code at {current} "

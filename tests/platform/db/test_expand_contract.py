@@ -153,3 +153,32 @@ def test_a_pod_of_the_previous_release_restarts_ready(postgres: Any, tmp_path: P
                 asyncio.run(asyncio.sleep(0.1))
         assert answer is not None and answer.status_code == 503
         assert CONTRACT in answer.text
+
+
+async def test_erp_migrate_of_the_previous_release_is_a_no_op_on_a_compatible_later_schema(
+    database_for: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A canary or the other slot migrated to N+1; N's migration Job runs again (a rollback,
+    # an Argo CD sync back): it must succeed without touching the schema.
+    url = await database_for(SPEC)
+    await asyncio.to_thread(_migrate, _release(tmp_path, "n1", EXPAND_STEP), url, monkeypatch)
+    await asyncio.to_thread(_migrate, SPEC.migrations, url, monkeypatch)
+    assert await _problem(SPEC.migrations, url, HEAD_N) is None
+    assert await _problem(_release(tmp_path, "n1b", EXPAND_STEP), url, EXPAND) is None
+    # After a contract step, N's Job says why it cannot run, in one line.
+    await asyncio.to_thread(
+        _migrate,
+        _release(tmp_path, "n2", EXPAND_STEP, CONTRACT_STEP),
+        url,
+        monkeypatch,
+        allow_breaking=True,
+    )
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        await asyncio.to_thread(_migrate, SPEC.migrations, url, monkeypatch)
+    assert stopped.value.code == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and f"at revision {CONTRACT}, newer than this code" in lines[0]

@@ -24,6 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Column, MetaData, String, Table, pool, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -78,6 +79,14 @@ def served_code(scripts: ScriptDirectory, revision: str) -> list[str]:
     raise ValueError(f"{revision}: serves_code_from={oldest!r} is not one of its ancestors")
 
 
+def knows(scripts: ScriptDirectory, revision: str) -> bool:
+    """Whether this code has the migration `revision` (a later release's is unknown to it)."""
+    try:
+        return bool(scripts.get_revisions(revision))
+    except CommandError:
+        return False
+
+
 def breaking_steps(scripts: ScriptDirectory, current: str | None, target: str) -> list[str]:
     """The revisions between `current` and `target` after which code at `current` stops
     serving. An empty database has no running code to break."""
@@ -110,17 +119,39 @@ async def current_revision(migrations: MigrationSet, conn: Any) -> str | None:
     return result
 
 
-def database_revision(migrations: MigrationSet, url: str) -> str | None:
-    """The revision a database is at now (None when never migrated)."""
+@dataclass(frozen=True)
+class DatabaseState:
+    """Where a database stands: its revision (None when never migrated) and the code
+    revisions its schema serves."""
 
-    async def _read() -> str | None:
+    revision: str | None
+    served: frozenset[str]
+
+
+async def _served(migrations: MigrationSet, conn: Any) -> frozenset[str]:
+    table = migrations.serves_table
+
+    def _read(sync_conn: Connection) -> frozenset[str]:
+        if not sync_conn.dialect.has_table(sync_conn, table.name):
+            return frozenset()
+        return frozenset(sync_conn.execute(select(table.c.revision)).scalars())
+
+    result: frozenset[str] = await conn.run_sync(_read)
+    return result
+
+
+def database_state(migrations: MigrationSet, url: str) -> DatabaseState:
+    """Read a database's revision and served code revisions (a short-lived connection)."""
+
+    async def _read() -> DatabaseState:
         spec = asyncpg_connect_args(url)
         engine = create_async_engine(
             spec.url, connect_args=spec.connect_args, poolclass=pool.NullPool
         )
         try:
             async with engine.connect() as conn:
-                return await current_revision(migrations, conn)
+                revision = await current_revision(migrations, conn)
+                return DatabaseState(revision, await _served(migrations, conn))
         finally:
             await engine.dispose()
 
@@ -132,14 +163,7 @@ async def schema_problem(migrations: MigrationSet, conn: Any, head: str | None) 
     current = await current_revision(migrations, conn)
     if current == head:
         return None
-    table = migrations.serves_table
-
-    def _served(sync_conn: Connection) -> set[str]:
-        if not sync_conn.dialect.has_table(sync_conn, table.name):
-            return set()
-        return set(sync_conn.execute(select(table.c.revision)).scalars())
-
-    if head in await conn.run_sync(_served):
+    if head in await _served(migrations, conn):
         return None  # a later schema that declares itself compatible with this code
     return (
         f"database at revision {current}, code expects {head} (or a later revision that "
