@@ -1,4 +1,5 @@
-"""Graceful shutdown of a real `erp serve` process, as Kubernetes drives it (docs/architecture.md, "Runtime contract")."""
+"""Graceful shutdown of a real `erp serve` process, as Kubernetes drives it
+(docs/architecture.md, "Runtime contract")."""
 
 from __future__ import annotations
 
