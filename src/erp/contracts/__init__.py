@@ -7,7 +7,8 @@ no service. A publisher builds a payload and writes `payload.to_data()` to its o
 JSON of each, so a change to what travels fails a test before it reaches a consumer.
 
     references  `invoice:<id>` and `movement:<id>`, built and parsed
-    wire        how values travel (decimal strings, ISO dates), the `Payload` base
+    wire        how values travel (decimal strings, ISO dates); the `Record` and `Payload`
+                bases that send, parse and build payloads from their type hints
     inventory   `inventory.*` payloads
     finance     `finance.*` payloads
 """

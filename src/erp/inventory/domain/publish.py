@@ -40,33 +40,16 @@ async def publish_stock_moved(
     movement's warehouse, so they keep posting order); then each bin it took below its
     reorder point."""
     subject = f"warehouse/{movement['warehouse']}"
-    moved = StockMoved(
-        movement_id=movement["id"],
-        type=movement["type"],
-        warehouse=movement["warehouse"],
-        to_warehouse=movement["to_warehouse"],
-        reference=movement["reference"],
-        reason=movement["reason"],
-        reverses=movement["reverses"],
-        posted_at=movement["posted_at"],
-        posted_by=movement["posted_by"],
-        lines=tuple(
-            StockLine(
-                line_no=ln["line_no"],
-                sku=ln["sku"],
-                warehouse=ln["warehouse"],
-                quantity=ln["quantity"],
-                unit_cost=ln["unit_cost"],
-                value=ln["value"],
-                on_hand_after=ln["on_hand_after"],
-                value_after=ln["value_after"],
-                average_cost_after=average_cost_after(
-                    ln["on_hand_after"], ln["value_after"], ln["unit_cost"]
-                ),
-            )
-            for ln in movement["lines"]
-        ),
+    lines = tuple(
+        StockLine.from_row(
+            ln,
+            average_cost_after=average_cost_after(
+                ln["on_hand_after"], ln["value_after"], ln["unit_cost"]
+            ),
+        )
+        for ln in movement["lines"]
     )
+    moved = StockMoved.from_row(movement, lines=lines)
     await publish(conn, subject, moved)
     if moved.reverses is not None:
         reversed_ = MovementReversed(
@@ -80,18 +63,7 @@ async def publish_stock_moved(
 async def publish_reservation_changed(
     conn: AsyncConnection, *, reservation: dict[str, Any]
 ) -> None:
-    changed = ReservationChanged(
-        reservation_id=reservation["id"],
-        sku=reservation["sku"],
-        warehouse=reservation["warehouse"],
-        quantity=reservation["quantity"],
-        reference=reservation["reference"],
-        status=reservation["status"],
-        expires_at=reservation["expires_at"],
-        created_at=reservation["created_at"],
-        closed_at=reservation["closed_at"],
-        consumed_by=reservation["consumed_by"],
-    )
+    changed = ReservationChanged.from_row(reservation)
     await publish(conn, f"reservation/{changed.reservation_id}", changed)
 
 
