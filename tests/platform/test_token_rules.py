@@ -27,6 +27,9 @@ from erp.platform.errors import Unauthorized
 SECRET = "token-rules-shared-secret-0123456789-abcdef"
 OTHER_SECRET = "another-shared-secret-0123456789-abcdefgh"
 NOW = int(time.time())
+# The table is built when the module is collected and may run many minutes later in a full
+# suite: good tokens stay valid, and not-yet-valid ones stay in the future, for a day.
+DAY = 24 * 3600
 
 
 def _pem_pair() -> tuple[str, str]:
@@ -57,7 +60,7 @@ def claims(**changes: Any) -> dict[str, Any]:
         "sub": "ann",
         "roles": ["accountant"],
         "iat": NOW,
-        "exp": NOW + 600,
+        "exp": NOW + DAY,
         "iss": "erp",
         "typ": "access",
         "jti": "j-1",
@@ -117,7 +120,7 @@ TABLE: dict[str, Case] = {
     ),
     "good-no-roles": Case(hs256(roles=[]), "hmac", ("ann", frozenset())),
     "expired": Case(hs256(exp=NOW - 5), "hmac", None),
-    "not-yet-valid": Case(hs256(nbf=NOW + 600), "hmac", None),
+    "not-yet-valid": Case(hs256(nbf=NOW + DAY), "hmac", None),
     "typ-refresh": Case(hs256(typ="refresh"), "hmac", None),
     "typ-missing": Case(hs256(typ=None), "hmac", None),
     "role-unknown": Case(hs256(roles=["root"]), "hmac", None),
