@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from erp.gateway.domain.tokens import AccessTokenSigner
 from erp.gateway.proxy.tokens import TokenVerifier
-
-
-def key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public.decode()
+from tests.support.keys import rsa_pem_pair
 
 
 def test_rs256_tokens_verify_with_the_published_key() -> None:
-    private, public = key_pair()
+    private, public = rsa_pem_pair()
     signer = AccessTokenSigner(
         algorithm="RS256", ttl_seconds=60, private_key=private, public_key=public
     )

@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from erp.inventory.main import SPEC
 from erp.platform.auth import ISSUER
 from tests.support.clients import JWT_SECRET, service_client
 from tests.support.databases import SqliteFactory
+from tests.support.keys import rsa_pem_pair
 
 
 def _b64(raw: bytes) -> str:
@@ -39,15 +38,7 @@ def _claims() -> dict[str, object]:
 async def test_services_verify_rs256_tokens_only(
     sqlite_templates: SqliteFactory, tmp_path: Path
 ) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    private_pem, public_pem = rsa_pem_pair()
     url = sqlite_templates.fresh(SPEC, tmp_path)
     async with service_client(
         SPEC,

@@ -15,14 +15,13 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.warnings import InsecureKeyLengthWarning
 
 from erp.gateway.proxy.tokens import TokenRejectedError
 from erp.gateway.proxy.tokens import TokenVerifier as ProxyVerifier
 from erp.platform.auth import TokenVerifier as PlatformVerifier
 from erp.platform.errors import Unauthorized
+from tests.support.keys import rsa_pem_pair
 
 SECRET = "token-rules-shared-secret-0123456789-abcdef"
 OTHER_SECRET = "another-shared-secret-0123456789-abcdefgh"
@@ -32,19 +31,8 @@ NOW = int(time.time())
 DAY = 24 * 3600
 
 
-def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public.decode()
-
-
-PRIVATE, PUBLIC = _pem_pair()
-OTHER_PRIVATE, _ = _pem_pair()
+PRIVATE, PUBLIC = rsa_pem_pair()
+OTHER_PRIVATE, _ = rsa_pem_pair()
 
 # Which keys the verifiers hold: the shared secret (HS256), the public key (RS256), or both.
 KEYS: dict[str, tuple[str | None, str | None]] = {

@@ -9,13 +9,12 @@ import time
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from erp.gateway.proxy import GatewayProxy, JwtConfig, RouteConfig
 from erp.gateway.proxy.tokens import TokenRejectedError, TokenVerifier
 from tests.gateway.proxy.backends import EchoBackend
 from tests.gateway.proxy.conftest import SECRET, ProxyFactory, base_url, make_token
+from tests.support.keys import rsa_pem_pair
 
 
 def b64(data: dict) -> str:
@@ -125,17 +124,7 @@ def test_cache_is_bounded() -> None:
 
 
 def test_rs256_tokens_verify_with_the_public_key() -> None:
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    pem, public = rsa_pem_pair()
     verifier = TokenVerifier(secret=None, public_key=public)
     token = make_token(key=pem, algorithm="RS256", roles=["accountant"])
     assert verifier.verify_header(f"Bearer {token}".encode()).roles == ("accountant",)
