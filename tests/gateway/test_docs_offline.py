@@ -7,19 +7,15 @@ Chromium comes from tests/tools/install-chromium.sh; with CI=true a missing brow
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import httpx
 import pytest
 
 from erp.gateway.api.docs import DOCS_CSP
-from tests.reporting.web.test_dashboard_browser import Browser, chromium_binary
-from tests.support.processes import erp_process, free_port
+from tests.support.browser import Browser, chromium, open_tab
+from tests.support.processes import erp_process
 
 pytestmark = pytest.mark.slow
 ADMIN_PASSWORD = "docs-admin-password"
@@ -83,57 +79,16 @@ def test_the_page_and_its_assets_come_from_the_gateway_under_a_self_only_csp(
 
 
 @pytest.fixture
-def chromium(tmp_path: Path) -> Iterator[int]:
-    """Headless Chromium that can reach 127.0.0.1 and nothing else (no DNS for any other host),
-    listening for DevTools on a free port."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            chromium_binary(),
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            f"--remote-debugging-port={port}",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1360,1500",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+def chromium_port(tmp_path: Path) -> Iterator[int]:
+    """Headless Chromium that can reach 127.0.0.1 and nothing else (no DNS for any other host)."""
+    with chromium(tmp_path, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
-async def browser(chromium: int) -> AsyncIterator[Browser]:
-    async with aiohttp.ClientSession() as session:
-        targets: list[dict[str, Any]] = []
-        for _ in range(100):
-            try:
-                async with session.get(f"http://127.0.0.1:{chromium}/json/list") as r:
-                    targets = [t for t in await r.json() if t["type"] == "page"]
-                if targets:
-                    break
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-        assert targets, "chromium did not open a page"
-        async with session.ws_connect(targets[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-            tab = Browser(ws)
-            for domain in ("Page", "Runtime", "Log"):
-                await tab.send(f"{domain}.enable")
-            yield tab
-            tab.reader.cancel()
+async def browser(chromium_port: int) -> AsyncIterator[Browser]:
+    async with open_tab(chromium_port, "Page", "Runtime", "Log") as tab:
+        yield tab
 
 
 # React reads an input's value from its own setter; typing is simulated through it.
