@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.support.clients import ServiceClient
@@ -13,7 +15,7 @@ CASES = [
     ("/reports/stock-valuation", {"as_of": "9999-12-31"}, 422, "as_of"),
     ("/reports/profit-and-loss", {"from": "2024-03-01", "to": "2024-02-01"}, 422, "from"),
     ("/reports/profit-and-loss", {"from": "2000-01-01", "to": "2024-12-31"}, 422, "to"),
-    ("/reports/profit-and-loss", {"to": "2024-12-31"}, 422, "from"),
+    ("/reports/profit-and-loss", {"to": "2024-12-31", "from": "2025-01-01"}, 422, "from"),
     (
         "/reports/stock-movements",
         {"from": "2024-01-01", "to": "2024-02-01", "group_by": "year"},
@@ -57,3 +59,19 @@ async def test_reports_need_a_token_and_a_reader_role(reporting: ServiceClient) 
     assert (await reporting.get("/reports/stock-valuation", headers=warehouse)).status_code == 200
     viewer = reporting.auth("viewer")
     assert (await reporting.get("/reports/balance-sheet", headers=viewer)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/reports/sales", "/reports/stock-movements", "/reports/profit-and-loss"]
+)
+async def test_range_reports_default_to_the_current_month_to_date(
+    reporting: ServiceClient, path: str
+) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    answer = await reporting.get(path)
+    assert answer.status_code == 200, answer.text
+    params = answer.json()["params"]
+    assert (params["from"], params["to"]) == (today.replace(day=1).isoformat(), today.isoformat())
+    # `from` alone is completed with today; `to` alone starts at the first of its month.
+    only_to = (await reporting.get(path, params={"to": "2024-02-20"})).json()["params"]
+    assert (only_to["from"], only_to["to"]) == ("2024-02-01", "2024-02-20")

@@ -26,8 +26,15 @@ Format = Annotated[
     Literal["json", "csv"], Query(description="`json` (default) or `csv` (columns and rows).")
 ]
 AsOf = Annotated[dt.date | None, Query(description="A date (YYYY-MM-DD); today when omitted.")]
-From = Annotated[dt.date, Query(alias="from", description="First day (YYYY-MM-DD).")]
-To = Annotated[dt.date, Query(alias="to", description="Last day (YYYY-MM-DD).")]
+From = Annotated[
+    dt.date | None,
+    Query(
+        alias="from", description="First day (YYYY-MM-DD); the first of `to`'s month when omitted."
+    ),
+]
+To = Annotated[
+    dt.date | None, Query(alias="to", description="Last day (YYYY-MM-DD); today when omitted.")
+]
 Sku = Annotated[str | None, Query(min_length=1, max_length=64, description="Only this SKU.")]
 Warehouse = Annotated[
     str | None, Query(min_length=1, max_length=32, description="Only this warehouse.")
@@ -65,9 +72,14 @@ class Reply:
         """`as_of`, today when omitted; a 422 naming `as_of` outside the supported years."""
         return check_day("as_of", as_of or today())
 
-    def range(self, start: dt.date, end: dt.date) -> None:
-        """A 422 naming `from` or `to` for an inverted range or one longer than allowed."""
+    def range(self, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+        """The range asked for, the current month to date by default (`to` defaults to today,
+        `from` to the first of `to`'s month); a 422 naming `from` or `to` for an inverted
+        range or one longer than allowed."""
+        end = end or today()
+        start = start or end.replace(day=1)
         check_range(start, end, max_days=self.settings.reporting_max_range_days)
+        return start, end
 
     async def __call__(
         self,

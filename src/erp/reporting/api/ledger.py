@@ -41,10 +41,10 @@ async def trial_balance(reply: FinanceReport, as_of: AsOf = None) -> Response:
 
 
 @router.get("/profit-and-loss", response_model=ReportRead, responses=CSV_ANSWER)
-async def profit_and_loss(reply: FinanceReport, start: From, end: To) -> Response:
+async def profit_and_loss(reply: FinanceReport, start: From = None, end: To = None) -> Response:
     """Income and expense per account between `from` and `to`, both included, and the net
     profit. `from` after `to`, or a range longer than the configured maximum, is a 422."""
-    reply.range(start, end)
+    start, end = reply.range(start, end)
 
     async def compute(conn: AsyncConnection) -> Report:
         before = await ledger.balances_as_of(conn, start - dt.timedelta(days=1))

@@ -25,12 +25,12 @@ GroupBy = Annotated[
 
 @router.get("/sales", response_model=ReportRead, responses=CSV_ANSWER)
 async def sales(
-    reply: FinanceReport, start: From, end: To, group_by: GroupBy = "month"
+    reply: FinanceReport, start: From = None, end: To = None, group_by: GroupBy = "month"
 ) -> Response:
     """Quantity, revenue (base currency), cost of goods sold and margin of the invoices
     issued between `from` and `to`, both included, in the groups `group_by` names. An unknown
     grouping, `from` after `to` or a range longer than the configured maximum is a 422."""
-    reply.range(start, end)
+    start, end = reply.range(start, end)
     sales_queries.parse_groups(group_by)
     compute = partial(sales_queries.sales, start=start, end=end, group_by=group_by)
     params = {"from": start, "to": end, "group_by": group_by}

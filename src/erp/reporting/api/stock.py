@@ -46,8 +46,8 @@ async def stock_valuation(
 @router.get("/stock-movements", response_model=ReportRead, responses=CSV_ANSWER)
 async def stock_movements(
     reply: StockReport,
-    start: From,
-    end: To,
+    start: From = None,
+    end: To = None,
     group_by: GroupBy = "day",
     sku: Sku = None,
     warehouse: Warehouse = None,
@@ -55,7 +55,7 @@ async def stock_movements(
     """Quantities and values in and out between `from` and `to`, both included, in the
     groups `group_by` names. An unknown grouping, `from` after `to` or a range longer than
     the configured maximum is a 422."""
-    reply.range(start, end)
+    start, end = reply.range(start, end)
     stock.parse_group_by(group_by)
 
     async def compute(conn: AsyncConnection) -> stock.Report:
