@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -94,18 +94,18 @@ async def postable(conn: AsyncConnection, wanted: Iterable[tuple[str, str]]) -> 
     return await active_rows(conn, accounts.c.code, wanted, name="account")
 
 
-async def group_accounts(conn: AsyncConnection, codes: Iterable[str]) -> set[str]:
-    """Those of `codes` that only sum their sub-accounts and are never posted to. System
-    accounts take their documents' postings even with sub-accounts (in the standard chart
-    cost of goods sold, 5000, groups stock adjustments, 5100)."""
-    wanted = set(codes)
+async def group_accounts(conn: AsyncConnection, rows: Mapping[str, Any]) -> set[str]:
+    """Those of the accounts `rows` (code → account row) that only sum their sub-accounts and
+    are never posted to. System accounts take their documents' postings even with
+    sub-accounts (in the standard chart cost of goods sold, 5000, groups stock adjustments,
+    5100), so postings to system accounts alone, as every automatic posting is, cost no
+    query."""
+    wanted = {code for code, row in rows.items() if not row.system}
     if not wanted:
         return set()
     child = accounts.alias("child")
     has_children = select(child.c.id).where(child.c.parent == accounts.c.code).exists()
-    statement = select(accounts.c.code).where(
-        accounts.c.code.in_(wanted), accounts.c.system.is_(False), has_children
-    )
+    statement = select(accounts.c.code).where(accounts.c.code.in_(wanted), has_children)
     return {str(code) for code in (await conn.execute(statement)).scalars()}
 
 
