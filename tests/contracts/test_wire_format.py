@@ -13,16 +13,20 @@ import pytest
 from erp.contracts import EVENTS
 from erp.contracts.finance import (
     InvoiceIssued,
+    InvoiceIssueRequested,
     InvoiceLine,
     InvoiceStatusChanged,
     InvoiceVoided,
     JournalLine,
     JournalPosted,
     PaymentReceived,
+    PaymentReversed,
     PeriodClosed,
 )
 from erp.contracts.inventory import (
+    InvoiceGoodsIssued,
     IssueRejected,
+    ItemChanged,
     LowStock,
     MovementReversed,
     ReservationChanged,
@@ -43,6 +47,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             type="issue",
             warehouse="MAIN",
             reference="invoice:1",
+            posting_date=dt.date(2026, 2, 27),
             posted_at=AT,
             posted_by="finance-events",
             lines=(
@@ -56,6 +61,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
                     on_hand_after=Decimal("18.0000"),
                     value_after=Decimal("45.00"),
                     average_cost_after=Decimal("2.5000"),
+                    uom="pcs",
                 ),
             ),
         ),
@@ -66,6 +72,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             "reference": "invoice:1",
             "reason": None,
             "reverses": None,
+            "posting_date": "2026-02-27",
             "posted_at": AT_WIRE,
             "posted_by": "finance-events",
             "movement_id": 6,
@@ -80,6 +87,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
                     "on_hand_after": "18.0000",
                     "value_after": "45.00",
                     "average_cost_after": "2.5000",
+                    "uom": "pcs",
                 }
             ],
         },
@@ -245,6 +253,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
                     tax=Decimal("2.0000"),
                 ),
             ),
+            entry_id=5,
         ),
         {
             "invoice_id": 1,
@@ -269,6 +278,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
                     "tax": "2.0000",
                 }
             ],
+            "entry_id": 5,
         },
     ),
     (
@@ -337,19 +347,118 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
         PeriodClosed(closed_through=dt.date(2026, 1, 31), closed_at=AT, closed_by="accountant"),
         {"closed_through": "2026-01-31", "closed_at": AT_WIRE, "closed_by": "accountant"},
     ),
+    (
+        ItemChanged(
+            sku="BOLT",
+            name="Bolt M8",
+            uom="pcs",
+            reorder_point=Decimal("10.0000"),
+            active=True,
+            changed_at=AT,
+        ),
+        {
+            "sku": "BOLT",
+            "name": "Bolt M8",
+            "uom": "pcs",
+            "reorder_point": "10.0000",
+            "active": True,
+            "changed_at": AT_WIRE,
+        },
+    ),
+    (
+        InvoiceGoodsIssued(invoice_id=3, issue_no=2, posting_date=DAY, issued_at=AT),
+        {
+            "invoice_id": 3,
+            "issue_no": 2,
+            "reference": "invoice:3",
+            "posting_date": "2026-03-01",
+            "issued_at": AT_WIRE,
+        },
+    ),
+    (
+        InvoiceIssueRequested(
+            invoice_id=3,
+            issue_no=2,
+            customer="ACME",
+            date=DAY,
+            lines=(
+                InvoiceLine(
+                    line_no=1,
+                    sku="BOLT",
+                    warehouse="MAIN",
+                    quantity=Decimal("2.0000"),
+                    unit_price=Decimal("9.9900"),
+                    tax_rate=Decimal("0.0000"),
+                    net=Decimal("19.9800"),
+                    tax=Decimal("0.0000"),
+                ),
+            ),
+        ),
+        {
+            "invoice_id": 3,
+            "reference": "invoice:3",
+            "issue_no": 2,
+            "customer": "ACME",
+            "date": "2026-03-01",
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": "BOLT",
+                    "warehouse": "MAIN",
+                    "quantity": "2.0000",
+                    "unit_price": "9.9900",
+                    "tax_rate": "0.0000",
+                    "net": "19.9800",
+                    "tax": "0.0000",
+                }
+            ],
+        },
+    ),
+    (
+        PaymentReversed(
+            payment_id=1,
+            invoice_id=1,
+            customer="ACME",
+            date=DAY,
+            currency="EUR",
+            amount=Decimal("5.0000"),
+            base_amount=Decimal("5.4200"),
+            entry_id=9,
+            reason="bounced",
+            open_amount=Decimal("32.9700"),
+            status="issued",
+        ),
+        {
+            "payment_id": 1,
+            "invoice_id": 1,
+            "customer": "ACME",
+            "date": "2026-03-01",
+            "currency": "EUR",
+            "amount": "5.0000",
+            "base_amount": "5.4200",
+            "entry_id": 9,
+            "reason": "bounced",
+            "open_amount": "32.9700",
+            "status": "issued",
+        },
+    ),
 ]
 
 TOPICS = {
+    ItemChanged: "inventory.item-changed",
     StockMoved: "inventory.stock-moved",
     MovementReversed: "inventory.movement-reversed",
     ReservationChanged: "inventory.reservation-changed",
     LowStock: "inventory.low-stock",
     IssueRejected: "inventory.issue-rejected",
+    InvoiceGoodsIssued: "inventory.invoice-goods-issued",
     JournalPosted: "finance.journal-posted",
+    InvoiceIssueRequested: "finance.invoice-issue-requested",
     InvoiceIssued: "finance.invoice-issued",
     InvoiceStatusChanged: "finance.invoice-status-changed",
     InvoiceVoided: "finance.invoice-voided",
     PaymentReceived: "finance.payment-received",
+    PaymentReversed: "finance.payment-reversed",
     PeriodClosed: "finance.period-closed",
 }
 
@@ -388,6 +497,26 @@ def test_a_payload_refuses_what_it_cannot_read() -> None:
 def test_a_value_that_may_be_null_may_be_absent() -> None:
     rejected = IssueRejected.from_data({"invoice_id": 2, "reason": "unknown SKU 'NOPE'"})
     assert rejected == IssueRejected(invoice_id=2, issue_no=None, reason="unknown SKU 'NOPE'")
+
+
+def test_events_kept_from_before_a_field_travelled_still_parse() -> None:
+    """Reporting replays kept events on rebuild: a movement without `posting_date` counts on
+    the UTC day it was posted, a line without `uom` has none."""
+    wire = {k: v for k, v in CASES[0][1].items() if k != "posting_date"}
+    wire["lines"] = [{k: v for k, v in ln.items() if k != "uom"} for ln in wire["lines"]]
+    moved = StockMoved.from_data(wire)
+    assert moved.posting_date is None and moved.posted_on == DAY
+    assert moved.lines[0].uom is None
+    assert StockMoved.from_data(CASES[0][1]).posted_on == dt.date(2026, 2, 27)
+    issued = {k: v for k, v in CASES[6][1].items() if k != "entry_id"}
+    assert InvoiceIssued.from_data(issued).entry_id is None
+
+
+def test_a_flag_travels_as_a_json_boolean() -> None:
+    wire = CASES[-4][1]
+    for bad in ("true", 1, None):
+        with pytest.raises(ValueError):
+            ItemChanged.from_data({**wire, "active": bad})
 
 
 def test_references_build_and_parse() -> None:

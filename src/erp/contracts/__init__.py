@@ -17,14 +17,18 @@ from __future__ import annotations
 
 from erp.contracts.finance import (
     InvoiceIssued,
+    InvoiceIssueRequested,
     InvoiceStatusChanged,
     InvoiceVoided,
     JournalPosted,
     PaymentReceived,
+    PaymentReversed,
     PeriodClosed,
 )
 from erp.contracts.inventory import (
+    InvoiceGoodsIssued,
     IssueRejected,
+    ItemChanged,
     LowStock,
     MovementReversed,
     ReservationChanged,
@@ -33,15 +37,19 @@ from erp.contracts.inventory import (
 from erp.contracts.wire import Payload
 
 EVENTS: tuple[type[Payload], ...] = (
+    ItemChanged,
     StockMoved,
     MovementReversed,
     ReservationChanged,
     LowStock,
     IssueRejected,
+    InvoiceGoodsIssued,
     JournalPosted,
+    InvoiceIssueRequested,
     InvoiceIssued,
     InvoiceStatusChanged,
     InvoiceVoided,
     PaymentReceived,
+    PaymentReversed,
     PeriodClosed,
 )

@@ -80,9 +80,31 @@ class InvoiceLine(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoiceIssueRequested(Payload):
+    """An invoice asks for its goods (`issue_no` counts the attempts; a hold and a new issue
+    ask again): inventory issues every line with the reference `invoice:<id>` on the invoice's
+    `date`, all or nothing, and answers `inventory.invoice-goods-issued` or
+    `inventory.issue-rejected`. Nothing is posted in finance until the goods have left."""
+
+    TOPIC: ClassVar[str] = "finance.invoice-issue-requested"
+    SENT_AFTER: ClassVar[Mapping[str, str]] = {"reference": "invoice_id"}
+    ROW_KEYS: ClassVar[Mapping[str, str]] = {"invoice_id": "id"}
+
+    invoice_id: int
+    issue_no: int
+    customer: str
+    date: dt.date
+    lines: tuple[InvoiceLine, ...]
+
+    @property
+    def reference(self) -> str:
+        return invoice_ref(self.invoice_id)
+
+
+@dataclass(frozen=True, kw_only=True)
 class InvoiceIssued(Payload):
-    """An invoice was issued (again, with a higher `issue_no`, after a hold): inventory issues
-    its goods with the reference `invoice:<id>`."""
+    """An invoice is issued: its goods have left stock and its receivable, sales and tax are
+    posted (entry `entry_id`, dated `date`). Published once per successful issue."""
 
     TOPIC: ClassVar[str] = "finance.invoice-issued"
     SENT_AFTER: ClassVar[Mapping[str, str]] = {"reference": "invoice_id"}
@@ -98,6 +120,7 @@ class InvoiceIssued(Payload):
     tax_total: Decimal
     total: Decimal
     lines: tuple[InvoiceLine, ...]
+    entry_id: int | None = None  # absent in events from before it travelled
 
     @property
     def reference(self) -> str:
@@ -106,7 +129,8 @@ class InvoiceIssued(Payload):
 
 @dataclass(frozen=True, kw_only=True)
 class InvoiceStatusChanged(Payload):
-    """draft → issued → partially_paid → paid; on_hold; void. `reason` for holds and voids."""
+    """draft → pending (goods asked for) → issued → partially_paid → paid; pending → on_hold
+    (the goods could not be issued; nothing was posted); void. `reason` for holds and voids."""
 
     TOPIC: ClassVar[str] = "finance.invoice-status-changed"
     ROW_KEYS: ClassVar[Mapping[str, str]] = {"invoice_id": "id"}
@@ -156,6 +180,26 @@ class PaymentReceived(Payload):
     base_amount: Decimal
     account: str
     entry_id: int
+    open_amount: Decimal
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentReversed(Payload):
+    """Payment `payment_id` was reversed by entry `entry_id` dated `date`: the invoice is open
+    again by `amount` (its currency); `open_amount` and `status` are the invoice's after it."""
+
+    TOPIC: ClassVar[str] = "finance.payment-reversed"
+
+    payment_id: int
+    invoice_id: int
+    customer: str
+    date: dt.date
+    currency: str
+    amount: Decimal
+    base_amount: Decimal
+    entry_id: int
+    reason: str | None = None
     open_amount: Decimal
     status: str
 

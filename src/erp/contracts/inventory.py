@@ -31,6 +31,7 @@ class StockLine(Record):
     on_hand_after: Decimal
     value_after: Decimal
     average_cost_after: Decimal
+    uom: str | None = None  # the item's unit of measure (absent in events before it travelled)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +49,7 @@ class StockMoved(Payload):
     reference: str | None = None
     reason: str | None = None
     reverses: int | None = None
+    posting_date: dt.date | None = None  # the business day; absent before it travelled
     posted_at: dt.datetime
     posted_by: str
     movement_id: int
@@ -60,6 +62,10 @@ class StockMoved(Payload):
 
     @property
     def posted_on(self) -> dt.date:
+        """The business day the movement counts on: its posting date (the day it was posted,
+        in UTC, for events from before posting dates travelled)."""
+        if self.posting_date is not None:
+            return self.posting_date
         return self.posted_at.astimezone(dt.UTC).date()
 
 
@@ -94,6 +100,21 @@ class ReservationChanged(Payload):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ItemChanged(Payload):
+    """An item as it is now, after it was created or updated: what reports need to name it,
+    count it in its unit and compare its positions with its reorder point."""
+
+    TOPIC: ClassVar[str] = "inventory.item-changed"
+
+    sku: str
+    name: str
+    uom: str
+    reorder_point: Decimal
+    active: bool
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class LowStock(Payload):
     """An outflow took on hand from at or above the reorder point to below it."""
 
@@ -121,6 +142,25 @@ class IssueRejected(Payload):
     warehouse: str | None = None
     requested: Decimal | None = None
     available: Decimal | None = None
+
+    @property
+    def reference(self) -> str:
+        return invoice_ref(self.invoice_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceGoodsIssued(Payload):
+    """Every line of an invoice's issue request (`issue_no`) left stock, dated `posting_date`
+    (the invoice's date); the movements' own `inventory.stock-moved` events carry the values.
+    Finance posts the revenue and marks the invoice issued on this event."""
+
+    TOPIC: ClassVar[str] = "inventory.invoice-goods-issued"
+    SENT_AFTER: ClassVar[Mapping[str, str]] = {"reference": "issue_no"}
+
+    invoice_id: int
+    issue_no: int
+    posting_date: dt.date
+    issued_at: dt.datetime
 
     @property
     def reference(self) -> str:

@@ -53,12 +53,16 @@ class Record:
     @classmethod
     def from_row(cls, row: Mapping[str, Any], **overrides: Any) -> Self:
         """Build from a publisher's row (other keys ignored): each field not in `overrides`
-        from its row key, nested records from the row's list of rows."""
+        from its row key (an optional one may be missing), nested records from the row's list
+        of rows."""
         values = {}
         for f in _fields(cls):
             if f.name not in overrides:
-                value = row[cls.ROW_KEYS.get(f.name, f.key)]
-                values[f.name] = value if f.item is None else tuple(map(f.item.from_row, value))
+                key = cls.ROW_KEYS.get(f.name, f.key)
+                value = row.get(key) if f.optional else row[key]
+                if f.item is not None and value is not None:
+                    value = tuple(map(f.item.from_row, value))
+                values[f.name] = value
         return cls(**values, **overrides)
 
 
@@ -121,6 +125,12 @@ def integer(value: Any, name: str) -> int:
         raise ValueError(f"{name}: expected an integer, got {value!r}") from None
 
 
+def boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false, got {value!r}")
+    return value
+
+
 def text(value: Any, name: str) -> str:
     """Any value but null reads as its text, as it always has."""
     return str(value)
@@ -143,6 +153,7 @@ def _as_is(value: Any) -> Any:
 
 # A field's type hint → how its value is sent (not null) and read (not null, for the key named).
 _KINDS: dict[Any, tuple[Callable[[Any], Any], Callable[[Any, str], Any]]] = {
+    bool: (_as_is, boolean),
     int: (_as_is, integer),
     str: (_as_is, text),
     Decimal: (out, decimal),

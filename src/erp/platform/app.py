@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from erp import __version__
+from erp.platform import calendar
 from erp.platform.auth import TokenVerifier
 from erp.platform.db import Database, normalise_url
 from erp.platform.db.migrations import schema_problem
@@ -28,6 +29,7 @@ log = get_logger(__name__)
 
 
 def build_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Runtime[ServiceSettings]:
+    calendar.use_zone(settings.company_timezone)
     url = normalise_url(settings.database_url, service=spec.name, data_dir=settings.data_dir)
     db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     secret = jwt_secret(settings)

@@ -85,6 +85,8 @@ class ServiceSettings(BaseSettings):
     # RS256: tokens are signed with a private key; every service verifies with the public key.
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_public_key: str | None = None
+    # The business day of undated documents and of `as_of` timestamps (erp.platform.calendar).
+    company_timezone: str = Field("UTC", min_length=1, max_length=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     shutdown_delay_seconds: float = Field(5.0, ge=0, le=300)
@@ -116,6 +118,14 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return _empty_is_unset(value)
+
+    @field_validator("company_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from erp.platform.calendar import zone_named
+
+        zone_named(value)
+        return value
 
     @field_validator("database_url")
     @classmethod
