@@ -100,6 +100,8 @@ class RollingUpdate:
     endpoints: Endpoints
     new_pod: Callable[[int], Pod]
     events: list[str] = field(default_factory=list)
+    # Told each step as it happens (a load's timeline, so a failure names the step it fell in).
+    on_event: Callable[[str], None] = lambda event: None
 
     def __post_init__(self) -> None:
         spec = self.deployment["spec"]
@@ -128,7 +130,7 @@ class RollingUpdate:
                 available_since[pod.name] = time.monotonic()
                 new.append(pod)
                 live += 1
-                self.events.append(f"started {pod.name}")
+                self._event(f"started {pod.name}")
             time.sleep(max(0.0, max(available_since.values()) + self.min_ready - time.monotonic()))
             available = len(old) + len(new)  # every running pod here has passed readiness
             removable = available - (self.replicas - self.unavailable)
@@ -139,12 +141,17 @@ class RollingUpdate:
                 thread = threading.Thread(target=self._stop, args=(pod,))
                 thread.start()
                 stopping.append(thread)
-                self.events.append(f"terminating {pod.name}")
+                self._event(f"terminating {pod.name}")
             assert len(old) + len(new) >= self.replicas - self.unavailable
         for thread in stopping:
             thread.join(120)
         return new
 
+    def _event(self, event: str) -> None:
+        self.events.append(event)
+        self.on_event(event)
+
     def _stop(self, pod: Pod) -> None:
         code, _ = terminate(pod)
         self.exit_codes[pod.name] = code
+        self.on_event(f"{pod.name} exited {code}")

@@ -45,22 +45,26 @@ class GracefulServer(uvicorn.Server):
         await super().serve(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        # Not recorded in _captured_signals: uvicorn would re-raise it after shutdown and the
-        # process would die by the signal instead of exiting 0.
+        # A signal handler runs between two bytecodes of whatever the main thread was doing,
+        # perhaps inside a log call holding stdout's (non-reentrant) write lock: logging or
+        # starting a thread here can deadlock the process for good. It only hands the work to
+        # the event loop. Not recorded in _captured_signals: uvicorn would re-raise it after
+        # shutdown and the process would die by the signal instead of exiting 0.
         if self._draining:
             if sig == signal.SIGINT:
                 self.force_exit = True
             return
         self._draining = True
-        start_watchdog(self._delay + self._drain + STEPS_SECONDS + WATCHDOG_SLACK_SECONDS)
-        self._on_begin()
-        log.info("shutdown_started", signal=signal.Signals(sig).name, delay_seconds=self._delay)
         if self._loop is None:
             self.should_exit = True
             return
-        self._loop.call_soon_threadsafe(self._stop_after_delay)
+        self._loop.call_soon_threadsafe(self._begin, sig)
 
-    def _stop_after_delay(self) -> None:
+    def _begin(self, sig: int) -> None:
+        start_watchdog(self._delay + self._drain + STEPS_SECONDS + WATCHDOG_SLACK_SECONDS)
+        self._on_begin()
+        log.info("shutdown_started", signal=signal.Signals(sig).name, delay_seconds=self._delay)
+
         async def later() -> None:
             await asyncio.sleep(self._delay)
             log.info("shutdown_draining")
