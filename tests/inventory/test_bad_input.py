@@ -14,6 +14,7 @@ async def _setup(client: ServiceClient) -> None:
     await warehouse(client, "MAIN")
     await warehouse(client, "SIDE")
     await item(client, "A")
+    await item(client, "NEW")  # never received: no cost known for it
     await receive(client, "A", "5", "1")
 
 
@@ -74,10 +75,45 @@ BAD_MOVEMENTS = [
         "to_warehouse",
     ),
     (
-        "receipt without cost",
-        {"type": "receipt", "warehouse": "MAIN", "lines": [_line()]},
+        "receipt without cost of an item never costed",
+        {"type": "receipt", "warehouse": "MAIN", "lines": [_line(), _line(sku="NEW")]},
+        422,
+        "lines.1.unit_cost",
+    ),
+    (
+        "gain without cost of an item never costed",
+        {
+            "type": "adjustment",
+            "warehouse": "MAIN",
+            "reason": "found",
+            "lines": [_line(sku="NEW")],
+        },
         422,
         "lines.0.unit_cost",
+    ),
+    (
+        "invoice reference",
+        {"type": "issue", "warehouse": "MAIN", "reference": "invoice:12", "lines": [_line()]},
+        422,
+        "reference",
+    ),
+    (
+        "invoice reference in other case",
+        {"type": "receipt", "warehouse": "MAIN", "reference": " Invoice:7", "lines": [_line()]},
+        422,
+        "reference",
+    ),
+    (
+        "posting date after today",
+        {"type": "issue", "warehouse": "MAIN", "posting_date": "2999-01-01", "lines": [_line()]},
+        422,
+        "posting_date",
+    ),
+    (
+        "posting date not a date",
+        {"type": "issue", "warehouse": "MAIN", "posting_date": "tomorrow", "lines": [_line()]},
+        422,
+        "posting_date",
     ),
     (
         "negative cost",

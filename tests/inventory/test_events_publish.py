@@ -100,6 +100,7 @@ async def test_movements_and_reservations_publish_their_events(
     events = await outbox(db)
     types = [e["type"] for e in events]
     assert types == [
+        "inventory.item-changed",
         "inventory.stock-moved",
         "inventory.stock-moved",
         "inventory.low-stock",
@@ -107,16 +108,19 @@ async def test_movements_and_reservations_publish_their_events(
         "inventory.movement-reversed",
         "inventory.reservation-changed",
     ]
-    moved = events[1]
+    assert events[0]["subject"] == "item/BOLT"
+    assert events[0]["data"]["uom"] == "pc" and events[0]["data"]["reorder_point"].startswith("10")
+    moved = events[2]
     assert moved["specversion"] == "1.0" and moved["source"] == "erp/inventory"
     assert moved["subject"] == "warehouse/MAIN" and moved["sequence"] == 2
+    assert moved["data"]["posting_date"] == issue.json()["posting_date"]
     [line] = moved["data"]["lines"]
-    assert line["sku"] == "BOLT" and line["warehouse"] == "MAIN"
+    assert line["sku"] == "BOLT" and line["warehouse"] == "MAIN" and line["uom"] == "pc"
     assert line["quantity"].startswith("-15") and line["on_hand_after"].startswith("5")
     assert {"unit_cost", "value", "average_cost_after"} <= set(line)
-    low = events[2]["data"]
+    low = events[3]["data"]
     assert low["sku"] == "BOLT" and low["reorder_point"].startswith("10")
-    assert events[4]["data"]["reverses"] == issue.json()["id"]
+    assert events[5]["data"]["reverses"] == issue.json()["id"]
     sequences = [e["sequence"] for e in events if e["subject"] == "warehouse/MAIN"]
     assert sequences == sorted(sequences) == list(range(1, len(sequences) + 1))
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from erp.inventory.api.deps import BinFilter, Reading, WriteCommand
+from erp.inventory.api.deps import (
+    BinFilter,
+    Reading,
+    WriteCommand,
+    business_point,
+    comes_after,
+)
 from erp.inventory.domain import ledger
 from erp.inventory.domain import movements as movement_queries
 from erp.inventory.schemas.movements import (
@@ -18,14 +23,32 @@ from erp.inventory.schemas.movements import (
     MovementReverse,
     MovementType,
 )
-from erp.platform.api import Paging, RowId, utc
+from erp.platform.api import Paging, RowId
 from erp.platform.errors import InvalidInput
 from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/movements", tags=["movements"])
 Kind = Annotated[MovementType | None, Query(description="Only movements of this type.")]
-From = Annotated[datetime | None, Query(alias="from", description="Posted at or after (RFC 3339).")]
-To = Annotated[datetime | None, Query(alias="to", description="Posted before (RFC 3339).")]
+From = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        max_length=40,
+        description="Only movements dated on or after this date (posting_date); a timestamp"
+        " also leaves out what was posted before it on its own day.",
+        examples=["2026-12-01"],
+    ),
+]
+To = Annotated[
+    str | None,
+    Query(
+        alias="to",
+        max_length=40,
+        description="Only movements dated on or before this date (posting_date, the whole"
+        " day); a timestamp is read as `as_of` is: that day up to that instant.",
+        examples=["2026-12-31"],
+    ),
+]
 
 
 @router.get("", response_model=Page[MovementRead])
@@ -38,9 +61,12 @@ async def list_movements(
     posted_to: To = None,
 ) -> Page[MovementRead]:
     """Movements with their ledger lines, newest first. `warehouse` matches either end of a
-    transfer and `sku` any line; a time without a zone is UTC. `from` after `to` is a 422."""
-    start, end = utc(posted_from), utc(posted_to)
-    if start and end and start > end:
+    transfer and `sku` any line. `from` and `to` filter business days (`posting_date`), both
+    ends included; a timestamp (a zone-less one is UTC) narrows its own day to what was posted
+    from (`from`) or up to (`to`) that instant. `from` after `to` is a 422."""
+    start = business_point(posted_from, "from") if posted_from else None
+    end = business_point(posted_to, "to") if posted_to else None
+    if start and end and comes_after(start, end):
         raise InvalidInput("from", "must not be after 'to'")
     fetch = partial(
         movement_queries.list_movements,
@@ -48,8 +74,8 @@ async def list_movements(
         sku=where.sku,
         warehouse=where.warehouse,
         type_=type,
-        posted_from=start,
-        posted_to=end,
+        dated_from=start,
+        dated_to=end,
     )
     return await page.of(MovementRead, fetch)
 
@@ -59,15 +85,31 @@ async def post_movement(body: MovementCreate, command: WriteCommand) -> Response
     """Post a movement in one transaction: every line or none.
 
     - `receipt` brings stock in at each line's `unit_cost`.
-    - `issue` takes stock out at the moving average cost; a line may consume one of its bin's
-      reservations (`reservation_id`).
+    - `issue` takes stock out at the moving average cost; a line may draw on one of its bin's
+      reservations (`reservation_id`): less than it holds leaves the rest held.
     - `transfer` moves stock to `to_warehouse` at its current value.
     - `adjustment` corrects a count (`reason` required): a negative quantity is a loss.
 
-    An unknown or inactive SKU or warehouse is a 422 naming the field. Taking more than is
-    available (on hand less others' reservations) is a 409 `insufficient-stock` giving the
-    SKU, warehouse, requested and available quantities, unless the warehouse allows negative
-    stock. Finance is told of the movement and posts its value."""
+    A receipt or gain line without `unit_cost` comes in at the last known cost (the
+    warehouse's moving average, else the item's latest cost anywhere); with none known it is a
+    422 naming `lines.<i>.unit_cost`.
+
+    Dating: `posting_date` is the business day it counts on, today in the company's time zone
+    unless given. After today is a 422 naming `posting_date`. On or before the day finance
+    closed its books through is a 409 `period-closed` giving `posting_date` and
+    `closed_through`. Before the latest posting date already on the ledger for any SKU and
+    warehouse it moves (both ends of a transfer) is a 409 `back-dated` giving `posting_date`
+    and `latest_posting_date`; the same day is fine. Each warehouse's stock is thus valued in
+    date order, so the moving average, positions `as_of` a date, `erp inventory verify` and
+    finance's ledger agree.
+
+    An unknown or inactive SKU or warehouse is a 422 naming the field; a `reference` starting
+    `invoice:` is a 422 (those are the invoices' own movements, posted by inventory for
+    finance). Taking more than is available (on hand less others' reservations) is a 409
+    `insufficient-stock` giving the SKU, warehouse, requested and available quantities, unless
+    the warehouse allows negative stock. A line worth more than a ledger line holds is a 422
+    naming it; taking a position past what it holds is a 409 `capacity-exceeded`. Finance is
+    told of the movement and posts its value."""
     return await command.run(
         ledger.post_movement, returns=MovementRead, body=body, user=command.user
     )
@@ -85,12 +127,16 @@ async def reverse_movement(
     movement_id: RowId, command: WriteCommand, body: MovementReverse | None = None
 ) -> Response:
     """Post the mirror of a movement (same quantities and values, opposite sign), linked both
-    ways. A movement is reversed at most once and a reversal is never reversed (409, with
-    `reversed_by` when already reversed); the stock it gives back must still be there."""
+    ways, dated `posting_date` (today unless given; the same dating rules as a new movement).
+    A movement is reversed at most once and a reversal is never reversed (409, with
+    `reversed_by` when already reversed); the stock it gives back must still be there. The
+    goods issued for an invoice (reference `invoice:<id>`) go back only through the invoice:
+    a 409 giving `document`; void or credit the invoice in finance instead."""
     return await command.run(
         ledger.reverse_movement,
         returns=MovementRead,
         movement_id=movement_id,
         reason=body.reason if body else None,
+        posting_date=body.posting_date if body else None,
         user=command.user,
     )

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, select
 from starlette.responses import Response
 
 from erp.inventory.api.deps import BinFilter, Bins, Reading, WriteCommand
+from erp.inventory.config import DEFAULT_HOLD_SECONDS
 from erp.inventory.domain import reservations as holds
 from erp.inventory.models import reservations
 from erp.inventory.schemas.reservations import ReservationCreate, ReservationRead
@@ -58,11 +59,17 @@ async def list_reservations(
 
 @router.post("", status_code=201, response_model=ReservationRead)
 async def create_reservation(body: ReservationCreate, command: WriteCommand) -> Response:
-    """Hold a quantity of a SKU in a warehouse for `expires_in_seconds` (15 minutes unless
-    given). Other issues, transfers and holds cannot take it meanwhile; an issue that names
-    the reservation consumes it. More than is available (on hand less other holds) is a 409
-    `insufficient-stock`; an unknown or inactive SKU or warehouse is a 422 naming the field."""
-    return await command.run(holds.hold, returns=ReservationRead, data=body)
+    """Hold a quantity of a SKU in a warehouse until `expires_at`, or for
+    `expires_in_seconds` (at most 30 days; the configured default, 15 minutes unless set,
+    when neither is given; both is a 422). Other issues, transfers and holds cannot take it
+    meanwhile; an issue that names the reservation draws on it, and what it leaves stays held.
+    More than is available (on hand less other holds) is a 409 `insufficient-stock`; an
+    unknown or inactive SKU or warehouse is a 422 naming the field."""
+    # An app built on the platform's settings alone (tools, tests) holds for the default.
+    default = getattr(command.runtime.settings, "reservation_hold_seconds", DEFAULT_HOLD_SECONDS)
+    return await command.run(
+        holds.hold, returns=ReservationRead, data=body, default_seconds=default
+    )
 
 
 @router.get("/{reservation_id}", response_model=ReservationRead)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, tuple_
+from sqlalchemy import and_, bindparam, func, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.domain.valuation import ZERO, Position
 from erp.inventory.models import bins, reservations, stock_ledger
+from erp.platform.db.types import QUANTITY
 from erp.platform.db.upsert import upsert
 
 BinKey = tuple[str, str]  # (sku, warehouse)
@@ -58,19 +60,36 @@ async def last_cost(conn: AsyncConnection, key: BinKey) -> Decimal:
     return (await conn.execute(statement)).scalar() or ZERO
 
 
-async def reserved_by_others(
-    conn: AsyncConnection, keys: list[BinKey], *, now: datetime, excluding: set[int]
+async def known_cost(conn: AsyncConnection, key: BinKey) -> Decimal | None:
+    """The unit cost of the latest ledger line that moved value in the bin, else of the SKU in
+    any warehouse; None when no cost was ever recorded. Lines of no value are skipped: an
+    outflow from a bin that never had a cost says nothing about what the item is worth."""
+    line = stock_ledger.c
+    valued = select(line.unit_cost).where(line.sku == key[0], line.value != 0)
+    in_bin = valued.where(line.warehouse == key[1]).order_by(line.id.desc()).limit(1)
+    cost = (await conn.execute(in_bin)).scalar()
+    if cost is None:
+        cost = (await conn.execute(valued.order_by(line.id.desc()).limit(1))).scalar()
+    return cost
+
+
+def still_held() -> Any:
+    """What an active reservation holds: its quantity less what issues took from it."""
+    return type_coerce(reservations.c.quantity - reservations.c.consumed, QUANTITY)
+
+
+async def reserved(
+    conn: AsyncConnection, keys: list[BinKey], *, now: datetime
 ) -> dict[BinKey, Decimal]:
-    """Quantities held by active, unexpired reservations, except those being consumed."""
+    """Quantities held by active, unexpired reservations."""
+    r = reservations.c
     statement = (
-        select(reservations.c.sku, reservations.c.warehouse, func.sum(reservations.c.quantity))
-        .where(tuple_(reservations.c.sku, reservations.c.warehouse).in_(keys))
-        .where(reservations.c.status == "active", reservations.c.expires_at > now)
-        .group_by(reservations.c.sku, reservations.c.warehouse)
+        select(r.sku, r.warehouse, func.sum(still_held()))
+        .where(tuple_(r.sku, r.warehouse).in_(keys))
+        .where(r.status == "active", r.expires_at > now)
+        .group_by(r.sku, r.warehouse)
     )
-    if excluding:
-        statement = statement.where(reservations.c.id.not_in(excluding))
-    return {(r[0], r[1]): r[2] or ZERO for r in await conn.execute(statement)}
+    return {(row[0], row[1]): row[2] or ZERO for row in await conn.execute(statement)}
 
 
 async def save_positions(

@@ -10,6 +10,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.inventory.domain.publish import publish_item_changed
 from erp.inventory.models import bins, items, reservations, warehouses
 from erp.inventory.schemas.items import ItemCreate, ItemUpdate
 from erp.inventory.schemas.warehouses import WarehouseCreate, WarehouseUpdate
@@ -33,9 +34,11 @@ async def _insert_unique(
 
 async def create_item(conn: AsyncConnection, *, data: ItemCreate) -> dict[str, Any]:
     now = datetime.now(UTC)
-    return await _insert_unique(
+    item = await _insert_unique(
         conn, items, {**data.model_dump(), "created_at": now, "updated_at": now}, key="sku"
     )
+    await publish_item_changed(conn, item=item)
+    return item
 
 
 async def update_item(conn: AsyncConnection, *, sku: str, data: ItemUpdate) -> dict[str, Any]:
@@ -50,7 +53,9 @@ async def update_item(conn: AsyncConnection, *, sku: str, data: ItemUpdate) -> d
     ).first()
     if row is None:
         raise NotFound(f"item {sku!r} not found")
-    return dict(row._mapping)
+    item = dict(row._mapping)
+    await publish_item_changed(conn, item=item)
+    return item
 
 
 async def _refuse_uom_change_with_stock(conn: AsyncConnection, *, sku: str, uom: str) -> None:

@@ -1,108 +1,63 @@
 """Posting stock movements to the append-only ledger.
 
-One transaction: lock the bins in a fixed order, check availability (on hand less other
-holds), write the movement and its ledger lines with the running position after each, update
-the bins, consume reservations, and put the events in the outbox.
+One transaction: date the movement, lock the bins in a fixed order, refuse back-dating, check
+availability (on hand less other holds), write the movement and its ledger lines with the
+running position after each, update the bins, draw on reservations, and put the events in the
+outbox.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.contracts.references import invoice_of
 from erp.inventory.domain import bins as bin_store
 from erp.inventory.domain.catalog import active_items, active_warehouses
-from erp.inventory.domain.errors import InsufficientStock
+from erp.inventory.domain.dating import posting_date_or_today, refuse_back_dating
+from erp.inventory.domain.errors import CapacityExceeded, DocumentOwned, InsufficientStock
 from erp.inventory.domain.movements import MOVEMENTS
 from erp.inventory.domain.publish import publish_stock_moved
-from erp.inventory.domain.reservations import consume, reservations_for_issue
+from erp.inventory.domain.reservations import Drawn, consume, reservations_for_issue
+from erp.inventory.domain.steps import Step, plan, validate
 from erp.inventory.domain.valuation import (
+    COST_QUANTUM,
+    MAX_QUANTITY,
+    MAX_UNIT_COST,
+    MAX_VALUE,
     ZERO,
     Position,
     apply,
     inbound_value,
     outbound_value,
+    plain,
 )
-from erp.inventory.models import movements, stock_ledger
+from erp.inventory.models import items, movements, stock_ledger
 from erp.inventory.schemas.movements import MovementCreate
-from erp.platform.errors import Conflict, InvalidInput
+from erp.platform.errors import Conflict, InvalidInput, NotFound
 
 BinKey = tuple[str, str]
 
 
-@dataclass
-class Step:
-    """One ledger line to write: signed quantity; cost known up front for inbound lines."""
-
-    line_no: int
-    sku: str
-    warehouse: str
-    quantity: Decimal
-    unit_cost: Decimal | None = None
-    value: Decimal | None = None  # fixed value (reversals, the inbound side of a transfer)
-    counts_holds: bool = True  # issues and transfers respect other reservations
-
-
-def validate(body: MovementCreate) -> None:
-    """Rules that span fields; each failure names the offending field."""
-    if body.type == "transfer":
-        if not body.to_warehouse:
-            raise InvalidInput("to_warehouse", "required for transfers")
-        if body.to_warehouse == body.warehouse:
-            raise InvalidInput("to_warehouse", "must differ from warehouse")
-    elif body.to_warehouse is not None:
-        raise InvalidInput("to_warehouse", "only transfers have a destination")
-    if body.type == "adjustment" and not body.reason:
-        raise InvalidInput("reason", "required for adjustments")
-    for i, line in enumerate(body.lines):
-        if body.type == "adjustment":
-            if line.quantity == 0:
-                raise InvalidInput(f"lines.{i}.quantity", "must not be zero")
-        elif line.quantity <= 0:
-            raise InvalidInput(f"lines.{i}.quantity", "must be greater than zero")
-        if body.type == "receipt" and line.unit_cost is None:
-            raise InvalidInput(f"lines.{i}.unit_cost", "required for receipts")
-        if body.type in ("issue", "transfer") and line.unit_cost is not None:
-            raise InvalidInput(f"lines.{i}.unit_cost", "outflows are valued at moving average")
-        if line.reservation_id is not None and body.type != "issue":
-            raise InvalidInput(f"lines.{i}.reservation_id", "only issues consume reservations")
-        if body.type == "adjustment" and line.quantity < 0 and line.unit_cost is not None:
-            raise InvalidInput(f"lines.{i}.unit_cost", "losses are valued at moving average")
-
-
-def plan(body: MovementCreate) -> list[Step]:
-    steps: list[Step] = []
-    for i, line in enumerate(body.lines):
-        if body.type == "receipt":
-            steps.append(Step(i, line.sku, body.warehouse, line.quantity, line.unit_cost))
-        elif body.type == "issue":
-            steps.append(Step(i, line.sku, body.warehouse, -line.quantity))
-        elif body.type == "transfer":
-            assert body.to_warehouse
-            steps.append(Step(i, line.sku, body.warehouse, -line.quantity))
-            steps.append(Step(i, line.sku, body.to_warehouse, line.quantity))
-        else:
-            steps.append(
-                Step(i, line.sku, body.warehouse, line.quantity, line.unit_cost, counts_holds=False)
-            )
-    return steps
-
-
 async def post_movement(
-    conn: AsyncConnection, *, body: MovementCreate, user: str
+    conn: AsyncConnection, *, body: MovementCreate, user: str, document: str | None = None
 ) -> dict[str, Any]:
-    validate(body)
+    """Post a movement. `document` is set only by the handler of the document that owns it
+    (`invoice:<id>`), and must then be the movement's reference."""
+    validate(body, document=document)
     codes = {body.warehouse: "warehouse"}
     if body.to_warehouse:
         codes[body.to_warehouse] = "to_warehouse"
     houses = await active_warehouses(conn, codes)
-    await active_items(conn, ((ln.sku, f"lines.{i}.sku") for i, ln in enumerate(body.lines)))
-    held = await reservations_for_issue(conn, body)
+    found = await active_items(
+        conn, ((ln.sku, f"lines.{i}.sku") for i, ln in enumerate(body.lines))
+    )
+    posting_date = await posting_date_or_today(conn, body.posting_date)
+    drawn = await reservations_for_issue(conn, body)
     return await _post(
         conn,
         movement={
@@ -112,24 +67,37 @@ async def post_movement(
             "reference": body.reference,
             "reason": body.reason,
             "reverses": None,
+            "posting_date": posting_date,
         },
         steps=plan(body),
         allow_negative={c: houses[c].allow_negative for c in houses},
-        consumed=held,
+        drawn=drawn,
+        uoms={sku: row.uom for sku, row in found.items()},
         user=user,
     )
 
 
 async def reverse_movement(
-    conn: AsyncConnection, *, movement_id: int, reason: str | None, user: str
+    conn: AsyncConnection,
+    *,
+    movement_id: int,
+    reason: str | None,
+    user: str,
+    posting_date: date | None = None,
+    document: str | None = None,
 ) -> dict[str, Any]:
+    """Post the mirror of a movement. One posted for a document is reversed only through it:
+    its handler passes `document`."""
     original = (
         await conn.execute(select(movements).where(movements.c.id == movement_id).with_for_update())
     ).first()
     if original is None:
-        from erp.platform.errors import NotFound
-
         raise NotFound(f"movement {movement_id} not found")
+    invoice_id = invoice_of(original.reference)
+    if invoice_id is not None and document != original.reference:
+        raise DocumentOwned(
+            movement_id=movement_id, document=original.reference, invoice_id=invoice_id
+        )
     if original.reverses is not None:
         raise Conflict(f"movement {movement_id} is itself a reversal; post a new movement")
     already = (
@@ -139,6 +107,7 @@ async def reverse_movement(
         raise Conflict(
             f"movement {movement_id} was already reversed by {already}", reversed_by=already
         )
+    dated = await posting_date_or_today(conn, posting_date)
     lines = await MOVEMENTS.line_rows(conn, movement_id)
     steps = [
         Step(
@@ -147,13 +116,19 @@ async def reverse_movement(
             ln.warehouse,
             -ln.quantity,
             ln.unit_cost,
-            -ln.value,
+            plain(-ln.value),
             counts_holds=False,
         )
         for ln in lines
     ]
     codes = {ln.warehouse: "warehouse" for ln in lines}
     houses = await active_warehouses(conn, codes)
+    skus = {ln.sku for ln in lines}
+    uoms = dict(
+        (await conn.execute(select(items.c.sku, items.c.uom).where(items.c.sku.in_(skus))))
+        .tuples()
+        .all()
+    )
     return await _post(
         conn,
         movement={
@@ -163,10 +138,12 @@ async def reverse_movement(
             "reference": original.reference,
             "reason": reason or f"reversal of movement {movement_id}",
             "reverses": movement_id,
+            "posting_date": dated,
         },
         steps=steps,
         allow_negative={c: houses[c].allow_negative for c in houses},
-        consumed={},
+        drawn={},
+        uoms=uoms,
         user=user,
     )
 
@@ -177,13 +154,17 @@ async def _post(
     movement: dict[str, Any],
     steps: list[Step],
     allow_negative: dict[str, bool],
-    consumed: dict[int, BinKey],
+    drawn: dict[int, Drawn],
+    uoms: dict[str, str],
     user: str,
 ) -> dict[str, Any]:
-    positions = await bin_store.lock_bins(conn, ((s.sku, s.warehouse) for s in steps))
+    keys = [(s.sku, s.warehouse) for s in steps]
+    positions = await bin_store.lock_bins(conn, keys)
+    posting_date: date = movement["posting_date"]
+    await refuse_back_dating(conn, keys, posting_date)
     now = datetime.now(UTC)  # taken after the locks, so per-bin time order is commit order
     before = {k: Position(p.on_hand, p.value) for k, p in positions.items()}
-    await _check_holds(conn, steps, positions, now=now, consumed=set(consumed))
+    await _check_holds(conn, steps, positions, now=now, drawn=drawn)
     rows = []
     outflow_values: dict[tuple[int, str], Decimal] = {}
     for step in steps:
@@ -191,7 +172,7 @@ async def _post(
         position = positions[key]
         if position.on_hand <= 0 and position.last_cost == ZERO:
             position.last_cost = await bin_store.last_cost(conn, key)
-        value = _line_value(step, position, outflow_values)
+        value = await _line_value(conn, step, position, outflow_values)
         after = apply(position, step.quantity, value)
         if after.on_hand < 0 and step.quantity < 0 and not allow_negative[step.warehouse]:
             raise InsufficientStock(
@@ -200,8 +181,9 @@ async def _post(
                 requested=-step.quantity,
                 available=max(position.on_hand, ZERO),
             )
+        unit_cost = plain((abs(value) / abs(step.quantity)).quantize(COST_QUANTUM))
+        _check_capacity(step, after, unit_cost)
         positions[key] = after
-        unit_cost = (abs(value) / abs(step.quantity)).quantize(Decimal("0.0001"))
         rows.append(
             {
                 "line_no": step.line_no,
@@ -211,7 +193,8 @@ async def _post(
                 "unit_cost": unit_cost,
                 "value": value,
                 "on_hand_after": after.on_hand,
-                "value_after": after.value,
+                "value_after": plain(after.value),
+                "posting_date": posting_date,
                 "posted_at": now,
             }
         )
@@ -224,7 +207,7 @@ async def _post(
     ).scalar_one()
     await conn.execute(stock_ledger.insert(), [{**r, "movement_id": movement_id} for r in rows])
     await bin_store.save_positions(conn, positions, now=now)
-    await consume(conn, list(consumed), movement_id=movement_id, now=now)
+    await consume(conn, drawn, movement_id=movement_id, now=now)
     result = {
         **movement,
         "id": movement_id,
@@ -233,23 +216,69 @@ async def _post(
         "reversed_by": None,
         "lines": rows,
     }
-    await publish_stock_moved(conn, movement=result, before=before, after=positions)
+    await publish_stock_moved(conn, movement=result, before=before, after=positions, uoms=uoms)
     return result
 
 
-def _line_value(
-    step: Step, position: Position, outflow_values: dict[tuple[int, str], Decimal]
+async def _line_value(
+    conn: AsyncConnection,
+    step: Step,
+    position: Position,
+    outflow_values: dict[tuple[int, str], Decimal],
 ) -> Decimal:
     if step.value is not None:
         return step.value
     if step.quantity < 0:
         value = outbound_value(position, -step.quantity)
         outflow_values[(step.line_no, step.sku)] = value
-        return value
+        return _fitting_value(step, value)
     if (step.line_no, step.sku) in outflow_values:  # inbound side of a transfer
-        return -outflow_values[(step.line_no, step.sku)]
-    cost = step.unit_cost if step.unit_cost is not None else position.average_cost
-    return inbound_value(step.quantity, cost)
+        return plain(-outflow_values[(step.line_no, step.sku)])
+    cost = step.unit_cost
+    if cost is None:
+        cost = await _last_known_cost(conn, step, position)
+    return _fitting_value(step, inbound_value(step.quantity, cost))
+
+
+async def _last_known_cost(conn: AsyncConnection, step: Step, position: Position) -> Decimal:
+    """An inbound line given no cost comes in at the bin's moving average, else at the last
+    cost recorded for the item; never at a zero nobody entered."""
+    if position.on_hand > 0:
+        return position.average_cost
+    cost = await bin_store.known_cost(conn, (step.sku, step.warehouse))
+    if cost is None:
+        raise InvalidInput(
+            f"{step.field}.unit_cost",
+            f"no cost is known for {step.sku} yet: give the unit cost it comes in at",
+        )
+    return cost
+
+
+def _fitting_value(step: Step, value: Decimal) -> Decimal:
+    if abs(value) > MAX_VALUE:
+        raise InvalidInput(
+            f"{step.field}.quantity",
+            f"its value {abs(value)} passes the largest a ledger line holds ({MAX_VALUE})",
+        )
+    return value
+
+
+def _check_capacity(step: Step, after: Position, unit_cost: Decimal) -> None:
+    field = f"{step.field}.quantity" if step.field else None
+    for measure, amount, limit in (
+        ("on_hand", after.on_hand, MAX_QUANTITY),
+        ("value", after.value, MAX_VALUE),
+    ):
+        if abs(amount) > limit:
+            raise CapacityExceeded(
+                sku=step.sku, warehouse=step.warehouse, measure=measure, limit=limit, field=field
+            )
+    if unit_cost > MAX_UNIT_COST:
+        # A tiny quantity whose value rounds up past the largest unit cost a line holds.
+        raise InvalidInput(
+            field or "quantity",
+            f"a unit cost of {unit_cost} passes the largest a ledger line holds",
+        )
 
 
 async def _check_holds(
@@ -258,9 +287,10 @@ async def _check_holds(
     positions: dict[BinKey, Position],
     *,
     now: datetime,
-    consumed: set[int],
+    drawn: dict[int, Drawn],
 ) -> None:
-    """Outflows may not take stock that other reservations hold."""
+    """Outflows may not take stock that reservations hold, except what they draw from the
+    reservations they name."""
     demand: dict[BinKey, Decimal] = {}
     for step in steps:
         if step.quantity < 0 and step.counts_holds:
@@ -268,10 +298,14 @@ async def _check_holds(
             demand[key] = demand.get(key, ZERO) - step.quantity
     if not demand:
         return
-    held = await bin_store.reserved_by_others(conn, list(demand), now=now, excluding=consumed)
+    held = await bin_store.reserved(conn, list(demand), now=now)
+    for d in drawn.values():
+        key = (d.sku, d.warehouse)
+        held[key] = held.get(key, ZERO) - d.quantity
     for key, wanted in demand.items():
-        available = positions[key].on_hand - held.get(key, ZERO)
-        if wanted > available and held.get(key, ZERO) > 0:
+        still_held = held.get(key, ZERO)
+        available = positions[key].on_hand - still_held
+        if wanted > available and still_held > 0:
             raise InsufficientStock(
                 sku=key[0], warehouse=key[1], requested=wanted, available=max(available, ZERO)
             )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.models import movements, stock_ledger
+from erp.platform.calendar import AsOf
 from erp.platform.listing import Documents, Position
 
 MOVEMENTS = Documents(
@@ -45,10 +45,11 @@ async def list_movements(
     sku: str | None = None,
     warehouse: str | None = None,
     type_: str | None = None,
-    posted_from: datetime | None = None,
-    posted_to: datetime | None = None,
+    dated_from: AsOf | None = None,
+    dated_to: AsOf | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first; `warehouse` matches either end of a transfer, `sku` any line."""
+    """Newest first; `warehouse` matches either end of a transfer, `sku` any line; `dated_from`
+    and `dated_to` bound the business day (see `erp.platform.calendar.AsOf`), both included."""
     m = movements.c
     return await MOVEMENTS.newest_first(
         conn,
@@ -57,10 +58,21 @@ async def list_movements(
         where=(
             m.type == type_ if type_ else None,
             or_(m.warehouse == warehouse, m.to_warehouse == warehouse) if warehouse else None,
-            m.posted_at >= posted_from if posted_from else None,
-            m.posted_at < posted_to if posted_to else None,
+            _from(dated_from) if dated_from else None,
+            dated_to.includes(m.posting_date, m.posted_at) if dated_to else None,
             exists().where(stock_ledger.c.movement_id == m.id, stock_ledger.c.sku == sku)
             if sku
             else None,
         ),
+    )
+
+
+def _from(start: AsOf) -> ColumnElement[bool]:
+    """Dated on or after `start`: its day onwards, and of its day what was posted from its
+    instant on."""
+    m = movements.c
+    if start.instant is None:
+        return m.posting_date >= start.day
+    return or_(
+        m.posting_date > start.day, and_(m.posting_date == start.day, m.posted_at >= start.instant)
     )

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.inventory import (
+    InvoiceGoodsIssued,
     IssueRejected,
+    ItemChanged,
     MovementReversed,
     ReservationChanged,
     StockLine,
@@ -35,10 +37,11 @@ async def publish_stock_moved(
     movement: dict[str, Any],
     before: dict[tuple[str, str], Position],
     after: dict[tuple[str, str], Position],
+    uoms: dict[str, str],
 ) -> None:
-    """The posted movement and, for a reversal, its link to the original (both under the
-    movement's warehouse, so they keep posting order); then each bin it took below its
-    reorder point."""
+    """The posted movement (each line in its item's unit of measure) and, for a reversal, its
+    link to the original (both under the movement's warehouse, so they keep posting order);
+    then each bin it took below its reorder point."""
     subject = f"warehouse/{movement['warehouse']}"
     lines = tuple(
         StockLine.from_row(
@@ -46,6 +49,7 @@ async def publish_stock_moved(
             average_cost_after=average_cost_after(
                 ln["on_hand_after"], ln["value_after"], ln["unit_cost"]
             ),
+            uom=uoms.get(ln["sku"]),
         )
         for ln in movement["lines"]
     )
@@ -60,6 +64,11 @@ async def publish_stock_moved(
         await publish(conn, f"warehouse/{alert.warehouse}", alert)
 
 
+async def publish_item_changed(conn: AsyncConnection, *, item: dict[str, Any]) -> None:
+    changed = ItemChanged.from_row(item, changed_at=item["updated_at"])
+    await publish(conn, f"item/{changed.sku}", changed)
+
+
 async def publish_reservation_changed(
     conn: AsyncConnection, *, reservation: dict[str, Any]
 ) -> None:
@@ -69,3 +78,7 @@ async def publish_reservation_changed(
 
 async def publish_issue_rejected(conn: AsyncConnection, rejected: IssueRejected) -> None:
     await publish(conn, f"invoice/{rejected.invoice_id}", rejected)
+
+
+async def publish_invoice_goods_issued(conn: AsyncConnection, issued: InvoiceGoodsIssued) -> None:
+    await publish(conn, f"invoice/{issued.invoice_id}", issued)

@@ -3,34 +3,78 @@ bins a movement took below their item's reorder point."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.inventory import LowStock
+from erp.inventory.domain.bins import still_held
 from erp.inventory.domain.valuation import ZERO, Position
-from erp.inventory.models import bins, items, reservations, stock_ledger
+from erp.inventory.models import bins, items, reservation_uses, reservations, stock_ledger
+from erp.platform import calendar
+from erp.platform.calendar import AsOf
+from erp.platform.db.types import QUANTITY
 
 BinKey = tuple[str, str]
+_TICK = dt.timedelta(microseconds=1)
 
 
 def _reserved_subquery(at: datetime, *, historical: bool) -> Any:
+    """Held quantity per bin at `at`: each reservation active then, less what issues had
+    taken from it by then."""
     r = reservations.c
     if historical:
         active = and_(
             r.created_at <= at, r.expires_at > at, or_(r.closed_at.is_(None), r.closed_at > at)
         )
+        u = reservation_uses.c
+        used = (
+            select(u.reservation_id, func.sum(u.quantity).label("used"))
+            .where(u.used_at <= at)
+            .group_by(u.reservation_id)
+            .subquery()
+        )
+        left = type_coerce(r.quantity - func.coalesce(used.c.used, 0), QUANTITY)
+        source: Any = reservations.outerjoin(used, used.c.reservation_id == r.id)
     else:
         active = and_(r.status == "active", r.expires_at > at)
+        left = still_held()
+        source = reservations
     return (
-        select(r.sku, r.warehouse, func.sum(r.quantity).label("reserved"))
+        select(r.sku, r.warehouse, func.sum(left).label("reserved"))
+        .select_from(source)
         .where(active)
         .group_by(r.sku, r.warehouse)
         .subquery()
     )
+
+
+@dataclass(frozen=True)
+class _Point:
+    shown: datetime  # the `as_of` a position reports
+    holds_at: datetime  # the instant whose active reservations count
+    historical: bool  # False: every posted movement counts, and the bins hold the answer
+
+
+def _point(as_of: AsOf | None, now: datetime) -> _Point:
+    """A date means the end of that day in the company's zone; a point not yet passed, now."""
+    if as_of is None:
+        return _Point(now, now, False)
+    if as_of.instant is not None:
+        at = min(as_of.instant, now)
+        return _Point(at, at, as_of.instant < now)
+    if as_of.day >= calendar.today():
+        return _Point(now, now, False)  # no movement is dated after today
+    next_day = dt.datetime.combine(
+        as_of.day + dt.timedelta(days=1), dt.time(), calendar.company_zone()
+    ).astimezone(UTC)
+    # Active at the end of the day: still active just before the next one starts.
+    return _Point(next_day, next_day - _TICK, True)
 
 
 def _filtered(
@@ -58,15 +102,17 @@ async def positions(
     *,
     sku: str | None = None,
     warehouse: str | None = None,
-    as_of: datetime | None = None,
+    as_of: AsOf | None = None,
     after: tuple[str, str] | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
-    at = min(as_of, now) if as_of else now
-    historical = as_of is not None and as_of < now
-    held = _reserved_subquery(at, historical=historical)
-    if historical:
+    """Positions per bin. As of a past point, each bin's is the running balance on its last
+    ledger line that counts then (lines are in posting-date order within a bin), and the
+    reservations are those active at that instant (the end of the day for a date)."""
+    point = _point(as_of, datetime.now(UTC))
+    held = _reserved_subquery(point.holds_at, historical=point.historical)
+    if point.historical:
+        assert as_of is not None
         last = (
             _filtered(
                 select(
@@ -74,7 +120,7 @@ async def positions(
                     stock_ledger.c.warehouse,
                     func.max(stock_ledger.c.id).label("last_id"),
                 )
-                .where(stock_ledger.c.posted_at <= at)
+                .where(as_of.includes(stock_ledger.c.posting_date, stock_ledger.c.posted_at))
                 .group_by(stock_ledger.c.sku, stock_ledger.c.warehouse),
                 stock_ledger.c.sku,
                 stock_ledger.c.warehouse,
@@ -110,7 +156,7 @@ async def positions(
             after=after,
         ).limit(limit)
     rows = (await conn.execute(statement)).all()
-    return [_present(r, at) for r in rows]
+    return [_present(r, point.shown) for r in rows]
 
 
 def _present(row: Any, at: datetime) -> dict[str, Any]:

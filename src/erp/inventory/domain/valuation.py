@@ -14,6 +14,13 @@ CENT = Decimal("0.01")
 COST_QUANTUM = Decimal("0.0001")
 ZERO = Decimal(0)
 
+# The largest magnitudes the columns hold on both databases: quantities and unit costs are
+# NUMERIC(18,4); a stock value is NUMERIC(20,2) on PostgreSQL but a 64-bit integer of cents on
+# SQLite (about 9.2e16), so values stop at sixteen whole digits.
+MAX_QUANTITY = Decimal("99999999999999.9999")
+MAX_UNIT_COST = Decimal("99999999999999.9999")
+MAX_VALUE = Decimal("9999999999999999.99")
+
 
 @dataclass
 class Position:
@@ -35,7 +42,12 @@ def average_cost_after(on_hand: Decimal, value: Decimal, unit_cost: Decimal) -> 
 
 
 def money(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, ROUND_HALF_EVEN)
+    return plain(amount.quantize(CENT, ROUND_HALF_EVEN))
+
+
+def plain(amount: Decimal) -> Decimal:
+    """`amount` without a negative zero (-0.00 reads as a debit in JSON and events)."""
+    return amount + ZERO if amount.is_zero() else amount
 
 
 def inbound_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:

@@ -1,11 +1,17 @@
-"""Recompute every bin from the ledger and report where the kept balances differ."""
+"""Recompute every bin from the ledger and report where the kept balances differ.
+
+Positions as of a past point read the running balance on one ledger line, so every line is
+checked, not only the last: its `on_hand_after` and `value_after` must be the sums of its bin's
+lines up to it, and its posting date may not be before the one of the line before it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.domain.valuation import ZERO
@@ -17,12 +23,13 @@ class Mismatch:
     sku: str
     warehouse: str
     field: str
-    kept: Decimal
-    recomputed: Decimal
+    kept: Decimal | date
+    recomputed: Decimal | date
 
 
 async def verify_balances(conn: AsyncConnection) -> tuple[int, list[Mismatch]]:
-    """(bins checked, mismatches). Checks sums and each bin's last running balance."""
+    """(bins checked, mismatches): each bin against its ledger lines' sums and last line,
+    then each line's running balance and date order."""
     sums = {
         (r.sku, r.warehouse): (r.qty, r.value, r.last_id)
         for r in await conn.execute(
@@ -60,4 +67,56 @@ async def verify_balances(conn: AsyncConnection) -> tuple[int, list[Mismatch]]:
                 ("value_after", kept_value, last[last_id].value_after),
             ]
         mismatches += [Mismatch(key[0], key[1], f, k, r) for f, k, r in checks if k != r]
-    return len(kept), mismatches
+    return len(kept), mismatches + await _line_mismatches(conn)
+
+
+async def _line_mismatches(conn: AsyncConnection) -> list[Mismatch]:
+    """Lines whose running balance is not the sum of their bin's lines up to them, or dated
+    before the line before them; found by the database, so only they are read."""
+    line = stock_ledger.c
+    bin_ = (line.sku, line.warehouse)
+    running = select(
+        line.id,
+        line.sku,
+        line.warehouse,
+        line.on_hand_after,
+        line.value_after,
+        line.posting_date,
+        func.sum(line.quantity).over(partition_by=bin_, order_by=line.id).label("on_hand_sum"),
+        func.sum(line.value).over(partition_by=bin_, order_by=line.id).label("value_sum"),
+        func.lag(line.posting_date, type_=Date)
+        .over(partition_by=bin_, order_by=line.id)
+        .label("previous_date"),
+    ).subquery()
+    r = running.c
+    wrong = (
+        select(running)
+        .where(
+            or_(
+                r.on_hand_sum != r.on_hand_after,
+                r.value_sum != r.value_after,
+                r.previous_date > r.posting_date,
+            )
+        )
+        .order_by(r.sku, r.warehouse, r.id)
+    )
+    found: list[Mismatch] = []
+    for row in await conn.execute(wrong):
+        at = f" (ledger line {row.id})"
+        if row.on_hand_sum != row.on_hand_after:
+            found.append(
+                Mismatch(
+                    row.sku, row.warehouse, "on_hand_after" + at, row.on_hand_after, row.on_hand_sum
+                )
+            )
+        if row.value_sum != row.value_after:
+            found.append(
+                Mismatch(row.sku, row.warehouse, "value_after" + at, row.value_after, row.value_sum)
+            )
+        if row.previous_date is not None and row.previous_date > row.posting_date:
+            found.append(
+                Mismatch(
+                    row.sku, row.warehouse, "posting_date" + at, row.posting_date, row.previous_date
+                )
+            )
+    return found

@@ -1,26 +1,32 @@
 """What inventory does with other services' events (each inside the consumer's transaction).
 
-`finance.invoice-issued`: issue the invoice's goods, one issue movement per warehouse with
-reference `invoice:<id>`, all or nothing. The normal `inventory.stock-moved` follows; when the
-goods cannot be issued (short stock, unknown item or warehouse) nothing moves and
+`finance.invoice-issue-requested`: issue the invoice's goods, one issue movement per warehouse
+with reference `invoice:<id>`, dated the invoice's date, all or nothing. The normal
+`inventory.stock-moved` events follow, then `inventory.invoice-goods-issued`; when the goods
+cannot be issued (short stock, unknown item or warehouse, a date in a closed period, after
+today or before the latest one of a warehouse's stock of an item) nothing moves and
 `inventory.issue-rejected` tells finance why.
-`finance.invoice-voided`: reverse the issue movements of that invoice (the goods come back).
+`finance.invoice-voided`: reverse the issue movements of that invoice (the goods come back),
+dated today. Only this handler may reverse them: they belong to the invoice.
+`finance.period-closed`: remember the closing date; nothing is dated on or before it after.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.finance import InvoiceIssued, InvoiceVoided
-from erp.contracts.inventory import IssueRejected
+from erp.contracts.finance import InvoiceIssueRequested, InvoiceVoided, PeriodClosed
+from erp.contracts.inventory import InvoiceGoodsIssued, IssueRejected
 from erp.contracts.wire import decimal_or_none
+from erp.inventory.domain.dating import record_close
 from erp.inventory.domain.errors import InsufficientStock
 from erp.inventory.domain.ledger import post_movement, reverse_movement
-from erp.inventory.domain.publish import publish_issue_rejected
+from erp.inventory.domain.publish import publish_invoice_goods_issued, publish_issue_rejected
 from erp.inventory.models import movements
 from erp.inventory.schemas.movements import MovementCreate
 from erp.platform.errors import ProblemError
@@ -29,7 +35,7 @@ from erp.platform.events.envelope import Event, Handler
 POSTED_BY = "finance-events"
 
 
-def _issues(invoice: InvoiceIssued) -> list[MovementCreate]:
+def _issues(invoice: InvoiceIssueRequested) -> list[MovementCreate]:
     by_warehouse: dict[str, list[dict[str, Any]]] = {}
     for line in invoice.lines:
         by_warehouse.setdefault(line.warehouse, []).append(
@@ -41,6 +47,7 @@ def _issues(invoice: InvoiceIssued) -> list[MovementCreate]:
                 "type": "issue",
                 "warehouse": warehouse,
                 "reference": invoice.reference,
+                "posting_date": invoice.date,
                 "lines": wanted,
             }
         )
@@ -48,7 +55,7 @@ def _issues(invoice: InvoiceIssued) -> list[MovementCreate]:
     ]
 
 
-def _rejection(invoice: InvoiceIssued, error: Exception) -> IssueRejected:
+def _rejection(invoice: InvoiceIssueRequested, error: Exception) -> IssueRejected:
     if isinstance(error, InsufficientStock):
         extra = error.extra
         return IssueRejected(
@@ -70,13 +77,21 @@ def _rejection(invoice: InvoiceIssued, error: Exception) -> IssueRejected:
 
 
 async def on_invoice_issued(conn: AsyncConnection, event: Event) -> None:
-    invoice = InvoiceIssued.from_data(event.data)
+    invoice = InvoiceIssueRequested.from_data(event.data)
     try:
         async with conn.begin_nested():  # all warehouses or none
             for body in _issues(invoice):
-                await post_movement(conn, body=body, user=POSTED_BY)
+                await post_movement(conn, body=body, user=POSTED_BY, document=invoice.reference)
     except (ProblemError, ValidationError) as error:
         await publish_issue_rejected(conn, _rejection(invoice, error))
+        return
+    issued = InvoiceGoodsIssued(
+        invoice_id=invoice.invoice_id,
+        issue_no=invoice.issue_no,
+        posting_date=invoice.date,
+        issued_at=dt.datetime.now(dt.UTC),
+    )
+    await publish_invoice_goods_issued(conn, issued)
 
 
 async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
@@ -100,10 +115,16 @@ async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
             movement_id=movement_id,
             reason=f"invoice {voided.invoice_id} voided",
             user=POSTED_BY,
+            document=voided.reference,
         )
 
 
+async def on_period_closed(conn: AsyncConnection, event: Event) -> None:
+    await record_close(conn, PeriodClosed.from_data(event.data))
+
+
 SUBSCRIPTIONS: dict[str, Handler] = {
-    InvoiceIssued.TOPIC: on_invoice_issued,
+    InvoiceIssueRequested.TOPIC: on_invoice_issued,
     InvoiceVoided.TOPIC: on_invoice_voided,
+    PeriodClosed.TOPIC: on_period_closed,
 }

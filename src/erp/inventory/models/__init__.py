@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from erp.platform.db.tables import (
@@ -21,9 +26,16 @@ from erp.platform.db.tables import (
     quantity_column,
     timestamp_column,
 )
-from erp.platform.db.types import UNIT_PRICE, ScaledDecimal
+from erp.platform.db.types import QUANTITY, UNIT_PRICE, ScaledDecimal
 
 STOCK_VALUE = ScaledDecimal(2, 20)  # the base currency's minor unit
+
+
+def posting_date_column() -> Column[Any]:
+    """The business day a row counts on. The server default only serves writers that predate
+    the column (the previous release during a rollout); this code always gives the date."""
+    return Column("posting_date", Date, nullable=False, server_default=text("CURRENT_DATE"))
+
 
 metadata = MetaData()
 add_platform_tables(metadata)
@@ -75,16 +87,20 @@ movements = Table(
     Column("reason", String(500), nullable=True),
     # A reversal points at what it reverses; unique, so nothing is reversed twice.
     Column("reverses", BigId, ForeignKey("movements.id"), nullable=True, unique=True),
+    posting_date_column(),
     timestamp_column("posted_at"),
     Column("posted_by", String(100), nullable=False),
     CheckConstraint(
         "type IN ('receipt','issue','transfer','adjustment')", name="ck_movements_type"
     ),
     Index("ix_movements_posted_at", "posted_at"),
+    Index("ix_movements_posting_date", "posting_date"),
 )
 
 # The append-only stock ledger: one row per item, warehouse and movement line. Rows carry the
-# running position after them, so any past position is one indexed lookup.
+# running position after them, so any past position is one indexed lookup. Within a bin, id
+# order is also posting-date order (a movement is never dated before its bins' latest line), so
+# the rows up to a date are a prefix of the bin's rows and the last of them holds the position.
 stock_ledger = Table(
     "stock_ledger",
     metadata,
@@ -98,10 +114,12 @@ stock_ledger = Table(
     Column("value", STOCK_VALUE, nullable=False),
     quantity_column("on_hand_after"),
     Column("value_after", STOCK_VALUE, nullable=False),
+    posting_date_column(),
     timestamp_column("posted_at"),
     UniqueConstraint("movement_id", "line_no", "sku", "warehouse", name="uq_stock_ledger_line"),
     Index("ix_stock_ledger_bin", "sku", "warehouse", "id"),
     Index("ix_stock_ledger_posted_at", "posted_at"),
+    Index("ix_stock_ledger_posting_date", "posting_date"),
 )
 
 reservations = Table(
@@ -110,7 +128,8 @@ reservations = Table(
     id_column(),
     Column("sku", String(64), nullable=False),
     Column("warehouse", String(32), nullable=False),
-    quantity_column("quantity"),
+    quantity_column("quantity"),  # as first held; what is still held is quantity - consumed
+    Column("consumed", QUANTITY, nullable=False, server_default=text("0")),
     Column("reference", String(200), nullable=True),
     Column("status", String(16), nullable=False),
     timestamp_column("expires_at"),
@@ -119,6 +138,31 @@ reservations = Table(
     Column("consumed_by", BigId, ForeignKey("movements.id"), nullable=True),
     CheckConstraint("status IN ('active','released','consumed')", name="ck_reservations_status"),
     Index("ix_reservations_bin_status", "sku", "warehouse", "status"),
+)
+
+# Each issue that drew on a reservation, and how much: what a hold still held at a past moment
+# is its quantity less the uses up to then.
+reservation_uses = Table(
+    "reservation_uses",
+    metadata,
+    id_column(),
+    Column("reservation_id", BigId, ForeignKey("reservations.id"), nullable=False),
+    Column("movement_id", BigId, ForeignKey("movements.id"), nullable=False),
+    quantity_column("quantity"),
+    timestamp_column("used_at"),
+    Index("ix_reservation_uses_reservation", "reservation_id", "used_at"),
+)
+
+# Finance's latest period close as inventory last heard of it (one row): nothing may be dated
+# on or before `closed_through`. Periods are never reopened, so only a later date replaces it.
+closed_period = Table(
+    "closed_period",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("closed_through", Date, nullable=False),
+    timestamp_column("closed_at"),
+    Column("closed_by", String(100), nullable=False),
+    CheckConstraint("id = 1", name="ck_closed_period_single_row"),
 )
 
 idempotency_keys = metadata.tables["idempotency_keys"]

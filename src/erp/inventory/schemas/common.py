@@ -41,7 +41,7 @@ Reference = Annotated[
     str | None,
     Field(
         max_length=200,
-        description="Free text naming the document behind it (an order, `invoice:42`).",
+        description="Free text naming the document behind it (an order, a delivery note).",
         examples=["order:1017"],
     ),
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -12,6 +12,11 @@ from erp.platform.db.tables import MAX_ID
 MovementType = Literal["receipt", "issue", "transfer", "adjustment"]
 KIND = "`receipt`, `issue`, `transfer` or `adjustment` (a correction of a count)."
 REASON = "Why; required for adjustments."
+POSTING_DATE = (
+    "The business day it counts on (stock positions `as_of`, finance's entry). Today in the"
+    " company's time zone when omitted; not after today, not in a period finance closed, not"
+    " before the latest posting date of any SKU and warehouse it moves."
+)
 
 
 class MovementLineIn(Input):
@@ -21,8 +26,10 @@ class MovementLineIn(Input):
     )
     unit_cost: UnitCost | None = Field(
         None,
-        description="Required for receipts; optional for "
-        "positive adjustments (defaults to the moving average).",
+        description="For receipts and positive adjustments: the value per unit coming in. When"
+        " omitted, the last known cost: the warehouse's moving average, else the item's latest"
+        " cost in any warehouse; with no cost known yet it must be given. Outflows are valued"
+        " at the moving average and take none.",
         examples=["2.5"],
     )
     reservation_id: int | None = Field(
@@ -36,8 +43,14 @@ class MovementCreate(Input):
         description="Where the stock comes in or goes out (a transfer's source)."
     )
     to_warehouse: Code | None = Field(None, description="Destination of a transfer.")
-    reference: Reference = None
+    reference: Reference = Field(
+        None,
+        description="Free text naming the document behind it (an order, a delivery note)."
+        " `invoice:...` is kept for the goods inventory issues for finance's invoices.",
+        examples=["order:1017"],
+    )
     reason: str | None = Field(None, max_length=500, description=REASON)
+    posting_date: date | None = Field(None, description=POSTING_DATE, examples=["2026-12-07"])
     lines: list[MovementLineIn] = Field(
         min_length=1, max_length=1000, description="What moves; one SKU per line."
     )
@@ -46,6 +59,12 @@ class MovementCreate(Input):
 class MovementReverse(Input):
     reason: str | None = Field(
         None, max_length=500, description="Why; `reversal of movement <id>` when omitted."
+    )
+    posting_date: date | None = Field(
+        None,
+        description="The business day the reversal counts on; today when omitted. The same"
+        " rules as a new movement's.",
+        examples=["2026-12-07"],
     )
 
 
@@ -72,6 +91,7 @@ class MovementRead(BaseModel):
     reason: str | None = Field(description=REASON)
     reverses: int | None = Field(description="The movement this one reverses.")
     reversed_by: int | None = Field(description="The movement that reverses this one.")
-    posted_at: datetime = Field(description="When it was posted (UTC).")
+    posting_date: date = Field(description="The business day it counts on.")
+    posted_at: datetime = Field(description="When it was written (UTC).")
     posted_by: str = Field(description="Who posted it.", examples=["alice"])
     lines: list[LedgerLineRead] = Field(description="The stock ledger lines it wrote.")

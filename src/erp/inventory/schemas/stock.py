@@ -23,4 +23,7 @@ class StockRead(BaseModel):
         examples=["2.5000"],
     )
     value: Decimal = Field(description="Value of the stock on hand.", examples=["300.0000"])
-    as_of: datetime = Field(description="The moment the position is for (UTC).")
+    as_of: datetime = Field(
+        description="The moment the position is for (UTC): now, the `as_of` instant, or for a"
+        " date the end of that day in the company's time zone."
+    )

@@ -1,0 +1,106 @@
+"""The business day a movement counts on, and the rules that keep the ledger in date order.
+
+A movement is dated `posting_date` (today in the company's zone unless given). It may not be
+dated after today, on or before the period finance closed last, or before the latest posting
+date already on the ledger of any bin it touches. The last rule keeps each bin's lines in date
+order, so the moving average is computed in the order the books read it and a position as of
+any date is the running balance of one ledger line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erp.contracts.finance import PeriodClosed as PeriodClosedEvent
+from erp.inventory.domain.errors import BackDated, PeriodClosed
+from erp.inventory.models import bins, closed_period, stock_ledger
+from erp.platform import calendar
+from erp.platform.db.upsert import upsert
+from erp.platform.errors import InvalidInput
+
+BinKey = tuple[str, str]
+
+
+async def closed_through(conn: AsyncConnection) -> date | None:
+    """The last day of the latest period finance closed, as inventory heard of it."""
+    return (await conn.execute(select(closed_period.c.closed_through))).scalar()
+
+
+async def record_close(conn: AsyncConnection, closed: PeriodClosedEvent) -> None:
+    """Keep the latest close; an older one arriving late changes nothing (periods are never
+    reopened)."""
+    row = {
+        "id": 1,
+        "closed_through": closed.closed_through,
+        "closed_at": closed.closed_at,
+        "closed_by": closed.closed_by[:100],
+    }
+    await conn.execute(
+        upsert(
+            conn.dialect,
+            closed_period,
+            row,
+            conflict=["id"],
+            set_=lambda new: {c: new[c] for c in ("closed_through", "closed_at", "closed_by")},
+            where=lambda new: new.closed_through > closed_period.c.closed_through,
+        )
+    )
+
+
+async def posting_date_or_today(conn: AsyncConnection, given: date | None) -> date:
+    """The date a new movement takes: `given` or today; 422 when it is still to come, 409 when
+    it falls in a closed period. The close arrives as an event, so a movement may still be
+    dated into a period finance closed a moment ago; finance posts such a late one on its
+    first open day."""
+    today = calendar.today()
+    posting_date = given or today
+    if posting_date > today:
+        raise InvalidInput(
+            "posting_date",
+            f"{posting_date} is after today ({today} in the company's time zone)",
+            posting_date=posting_date.isoformat(),
+        )
+    closed = await closed_through(conn)
+    if closed is not None and posting_date <= closed:
+        raise PeriodClosed(posting_date=posting_date, closed_through=closed)
+    return posting_date
+
+
+async def refuse_back_dating(
+    conn: AsyncConnection, keys: Iterable[BinKey], posting_date: date
+) -> None:
+    """409 when a bin already has a line dated after `posting_date` (the same day is fine).
+    Call it with the bins locked: the lines read then are the latest there will be."""
+    latest = await latest_posting_dates(conn, keys)
+    for key in sorted(latest):
+        if latest[key] > posting_date:
+            raise BackDated(
+                posting_date=posting_date, latest=latest[key], sku=key[0], warehouse=key[1]
+            )
+
+
+async def latest_posting_dates(conn: AsyncConnection, keys: Iterable[BinKey]) -> dict[BinKey, date]:
+    """Each bin's latest posting date: that of its last ledger line (lines are in date order)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    line = stock_ledger.c
+    last = (
+        select(line.posting_date)
+        .where(line.sku == bins.c.sku, line.warehouse == bins.c.warehouse)
+        .order_by(line.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = select(bins.c.sku, bins.c.warehouse, last.label("latest")).where(
+        tuple_(bins.c.sku, bins.c.warehouse).in_(wanted)
+    )
+    return {
+        (r.sku, r.warehouse): r.latest
+        for r in await conn.execute(statement)
+        if r.latest is not None
+    }
