@@ -19,6 +19,7 @@ import uvloop
 from fastapi import FastAPI
 
 from erp import registry
+from erp.finance.inventory_client import LOCAL_INVENTORY
 from erp.gateway.config import GatewaySettings
 from erp.gateway.serve import run_gateway
 from erp.platform.app import create_app
@@ -42,6 +43,10 @@ def build_embedded_apps() -> tuple[FastAPI, dict[str, FastAPI]]:
         upgrade(spec.migrations, database_url(name, settings))
         apps[name] = create_app(spec, settings)
     control = apps.pop(GATEWAY)
+    # Finance asks inventory whether an invoice's items and warehouses exist: in this process,
+    # through inventory's own app (its auth and routing), with no address to configure.
+    finance_extras = apps["finance"].state.runtime.extras
+    finance_extras[LOCAL_INVENTORY] = partial(_asgi_get, apps["inventory"])
     # One process serves everything here, so the gateway is ready when every service is.
     for name, sub in apps.items():
         control.state.readiness.add(name, _sub_ready(sub))

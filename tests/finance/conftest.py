@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,8 +24,9 @@ from erp.platform.app import create_app
 from erp.platform.db.migrations import upgrade
 from erp.platform.service import ServiceSpec
 from erp.platform.settings import load_settings
-from tests.finance.support import SECRET, Service
+from tests.finance.support import SECRET, Service, link
 
+ERP = str(Path(sys.executable).parent / "erp")
 PG_SERVER = os.environ.get("ERP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -135,3 +140,54 @@ async def inventory(inventory_url: str, tmp_path: Path) -> AsyncIterator[Service
     service = await _start(INVENTORY, inventory_url, tmp_path)
     async with service.app.router.lifespan_context(service.app), service.client:
         yield service
+
+
+@pytest.fixture(autouse=True)
+def _finance_asks_inventory(request: pytest.FixtureRequest) -> None:
+    """A test running both services has finance check invoice lines against its inventory."""
+    if {"finance", "inventory"} <= set(request.fixturenames):
+        link(request.getfixturevalue("finance"), request.getfixturevalue("inventory"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def erp_env(**values: str) -> dict[str, str]:
+    """The environment of an `erp` process of these tests: only the ERP_ variables given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ERP_")}
+    env.update(
+        ERP_JWT_SECRET=SECRET, ERP_LOG_LEVEL="WARNING", ERP_SHUTDOWN_DELAY_SECONDS="0", **values
+    )
+    return env
+
+
+@pytest.fixture
+def inventory_server(inventory_url: str, tmp_path: Path) -> Iterator[str]:
+    """`erp serve inventory` on the `inventory` fixture's database; its address."""
+    port = free_port()
+    env = erp_env(
+        ERP_DATABASE_URL=inventory_url, ERP_PORT=str(port), ERP_HOST="127.0.0.1",
+        ERP_DATA_DIR=str(tmp_path),
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [ERP, "serve", "inventory"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"inventory did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

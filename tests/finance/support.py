@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from erp.finance.inventory_client import LOCAL_INVENTORY, Get
 from erp.platform.auth import mint_token
 from erp.platform.db import Database
 from erp.platform.events.envelope import Event
@@ -78,6 +80,26 @@ class Service:
         return result
 
 
+def asgi_get(app: FastAPI) -> Get:
+    """GETs answered by `app` itself in this process (httpx's ASGI transport): how `erp up`
+    lets finance ask the inventory app beside it."""
+
+    async def get(
+        path: str, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, bytes]:
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://inventory") as client:
+            response = await client.get(path, params=dict(params), headers=dict(headers))
+        return response.status_code, response.content
+
+    return get
+
+
+def link(finance: Service, inventory: Service) -> None:
+    """Let finance check invoice lines against this inventory, as the embedded system does."""
+    finance.app.state.runtime.extras[LOCAL_INVENTORY] = asgi_get(inventory.app)
+
+
 def problem(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
     """Assert a problem+json answer with `status` whose text names every word."""
     assert response.status_code == status, response.text
@@ -121,6 +143,16 @@ async def pump(*services: Service) -> int:
                         delivered += 1
         if not moved:
             return delivered
+
+
+async def published(service: Service, topic: str) -> list[dict[str, Any]]:
+    """The data of every event of `topic` in the service's outbox, oldest first."""
+    outbox = service.spec.migrations.metadata.tables["outbox"]
+    async with service.db.read() as conn:
+        rows = await conn.execute(
+            select(outbox.c.payload).where(outbox.c.topic == topic).order_by(outbox.c.id)
+        )
+        return [Event.from_json(row.payload).data for row in rows]
 
 
 def dec(value: Any) -> Decimal:

@@ -98,8 +98,10 @@ async def test_foreign_currency_keeps_both_amounts_and_posts_rounding(finance: S
 
 async def test_reverse_posts_the_mirror_and_links_both(finance: Service) -> None:
     posted = await finance.ok("POST", "/journal-entries", CAPITAL)
-    mirror = await finance.ok("POST", f"/journal-entries/{posted['id']}/reverse", {"memo": "oops"})
-    assert mirror["reverses"] == posted["id"]
+    path = f"/journal-entries/{posted['id']}/reverse"
+    problem(await finance.post(path, {"memo": "oops"}), 422, "memo")  # the word is `reason`
+    mirror = await finance.ok("POST", path, {"reason": "oops"})
+    assert mirror["reverses"] == posted["id"] and mirror["memo"] == "oops"
     assert [(ln["debit"], ln["credit"]) for ln in mirror["lines"]] == [
         (ln["credit"], ln["debit"]) for ln in posted["lines"]
     ]

@@ -3,69 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-import pytest
 from sqlalchemy import update
 
 from erp.finance.models import accounts
-from tests.finance.support import SECRET, Service, pump
+from tests.finance.conftest import ERP, erp_env, free_port
+from tests.finance.support import Service, pump
 from tests.finance.test_invoices import invoice_body, receive, setup_stock
-
-ERP = str(Path(sys.executable).parent / "erp")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ERP_")}
-    env.update(
-        ERP_JWT_SECRET=SECRET, ERP_LOG_LEVEL="WARNING", ERP_SHUTDOWN_DELAY_SECONDS="0", **values
-    )
-    return env
-
-
-@pytest.fixture
-def inventory_server(inventory_url: str, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = _env(
-        ERP_DATABASE_URL=inventory_url, ERP_PORT=str(port), ERP_HOST="127.0.0.1",
-        ERP_DATA_DIR=str(tmp_path),
-    )  # fmt: skip
-    process = subprocess.Popen(
-        [ERP, "serve", "inventory"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"inventory did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 async def _verify(finance_url: str, inventory: str, tmp_path: Path) -> tuple[int, str]:
-    env = _env(
+    env = erp_env(
         ERP_DATABASE_URL=finance_url, ERP_INVENTORY_URL=inventory, ERP_DATA_DIR=str(tmp_path)
     )
     process = await asyncio.create_subprocess_exec(
@@ -107,5 +57,5 @@ async def test_verify_passes_then_lists_mismatches(
 async def test_verify_fails_when_inventory_is_unreachable(
     finance: Service, finance_url: str, tmp_path: Path
 ) -> None:
-    code, out = await _verify(finance_url, f"http://127.0.0.1:{_free_port()}", tmp_path)
+    code, out = await _verify(finance_url, f"http://127.0.0.1:{free_port()}", tmp_path)
     assert code == 1 and "inventory" in out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from rich.table import Table
 
 from erp.finance.config import FinanceSettings
 from erp.finance.domain.verify import Mismatch, inventory_balance, verify_books
+from erp.finance.inventory_client import Get
 from erp.finance.main import SPEC
 from erp.platform.auth import mint_token
 from erp.platform.cli_errors import database_url
@@ -22,8 +23,6 @@ from erp.platform.settings import load_settings
 
 PAGE = 500
 
-# GET a path of another service with query parameters and headers: (status, body).
-Get = Callable[[str, Mapping[str, str], Mapping[str, str]], Awaitable[tuple[int, bytes]]]
 # The embedded system's inventory, reached in this process (given by the `erp` launcher, as
 # a service never imports another one).
 LocalService = Callable[[], AbstractAsyncContextManager[Get]]

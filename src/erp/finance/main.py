@@ -6,6 +6,7 @@ from erp.finance.api import routers
 from erp.finance.config import FinanceSettings
 from erp.finance.domain.books import open_books
 from erp.finance.events.handlers import SUBSCRIPTIONS
+from erp.finance.inventory_client import close_inventory_client
 from erp.finance.models import metadata
 from erp.platform.assembly import service_spec
 from erp.platform.logging import get_logger
@@ -41,5 +42,6 @@ SPEC = service_spec(
     metadata,
     routers,
     on_startup=(_open_books,),
+    on_shutdown=(close_inventory_client,),
     subscriptions=SUBSCRIPTIONS,
 )

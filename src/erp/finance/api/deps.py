@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.platform.api import Command, command_for, reading_for
+from erp.finance.inventory_client import InventoryClient, inventory_client
+from erp.platform.api import Command, RuntimeDep, command_for, reading_for
 from erp.platform.errors import InvalidInput
 
 READERS = ("admin", "accountant", "viewer")
@@ -43,3 +45,21 @@ async def period(date_from: DateFrom = None, date_to: DateTo = None) -> Period:
 
 # `from` and `to` as query parameters; `from` after `to` is a 422 naming `from`.
 Dates = Annotated[Period, Depends(period)]
+
+
+@dataclass(frozen=True)
+class InventoryLookups:
+    """The inventory service, asked with the caller's own token."""
+
+    client: InventoryClient
+    authorization: str | None
+
+    async def check_lines(self, lines: Sequence[Any]) -> None:
+        await self.client.check_lines(lines, authorization=self.authorization)
+
+
+async def inventory_lookups(request: Request, runtime: RuntimeDep) -> InventoryLookups:
+    return InventoryLookups(inventory_client(runtime), request.headers.get("authorization"))
+
+
+Inventory = Annotated[InventoryLookups, Depends(inventory_lookups)]

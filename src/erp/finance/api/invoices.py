@@ -1,4 +1,4 @@
-"""Sales invoices: drafted, issued (posted, goods shipped), paid, or voided."""
+"""Sales invoices: drafted, issued once inventory has shipped the goods, paid, or voided."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from erp.finance.api.deps import InvoiceReading, WriteCommand
+from erp.finance.api.deps import Inventory, InvoiceReading, WriteCommand
 from erp.finance.domain import invoices
 from erp.finance.schemas.invoices import (
     InvoiceCreate,
@@ -37,10 +37,13 @@ async def list_invoices(
 
 
 @router.post("", status_code=201, response_model=InvoiceRead)
-async def create_invoice(body: InvoiceCreate, command: WriteCommand) -> Response:
+async def create_invoice(body: InvoiceCreate, command: WriteCommand, stock: Inventory) -> Response:
     """Create a draft: lines are priced and taxed (rounded to the currency's minor unit) and
-    nothing is posted until it is issued. A currency other than the base one needs `rate`; a
-    total of zero or less is a 422."""
+    nothing is posted until it is issued. An item or warehouse the inventory service does not
+    know or keeps inactive is a 422 naming `lines.<i>.sku` or `lines.<i>.warehouse` (503 when
+    inventory cannot be asked). A currency other than the base one needs `rate`; a total of
+    zero or less, or one too large to store, is a 422."""
+    await stock.check_lines(body.lines)  # before the transaction: no lock held while asking
     return await command.run(
         invoices.create_invoice, returns=InvoiceRead, body=body, user=command.user
     )
@@ -53,28 +56,48 @@ async def get_invoice(invoice_id: RowId, conn: InvoiceReading) -> InvoiceRead:
 
 
 async def _transition(
-    command: WriteCommand, work: Transition, invoice_id: int, body: InvoiceIssue | InvoiceVoid
+    command: WriteCommand,
+    work: Transition,
+    invoice_id: int,
+    body: InvoiceIssue | InvoiceVoid,
+    status_code: int = 200,
 ) -> Response:
     """Issue or void: the body's fields are the change's arguments."""
     return await command.run(
         work,
         returns=InvoiceRead,
-        status_code=200,
+        status_code=status_code,
         invoice_id=invoice_id,
         user=command.user,
         **body.model_dump(),
     )
 
 
-@router.post("/{invoice_id}/issue", response_model=InvoiceRead)
+POLL = {"Location": {"description": "The invoice, to poll until it is no longer `pending`."}}
+
+
+@router.post(
+    "/{invoice_id}/issue",
+    status_code=202,
+    response_model=InvoiceRead,
+    responses={202: {"headers": POLL}},
+)
 async def issue_invoice(
     invoice_id: RowId, command: WriteCommand, body: InvoiceIssue | None = None
 ) -> Response:
-    """Issue a draft, or an invoice on hold: post receivable, sales and tax payable, and ask
-    inventory to issue the goods. If inventory cannot, the invoice goes `on_hold` with the
-    reason and the posting is reversed; issuing it again retries. An invoice already issued
-    or void is a 409; a date in a closed period is a 409 `period-closed`."""
-    return await _transition(command, invoices.issue_invoice, invoice_id, body or InvoiceIssue())
+    """Ask inventory for the goods of a draft or an invoice on hold; the answer (202) is the
+    invoice `pending`, with a `Location` to poll. Nothing is posted yet: once every line has
+    left stock the receivable, sales and tax are posted, dated the invoice date, and the
+    invoice is `issued`; if inventory cannot issue the goods it goes `on_hold` with the
+    reason, and issuing it again asks again. `date` moves the invoice date first. An invoice
+    pending, issued or void is a 409; a date in a closed period a 409 naming `date` and
+    `closed_through`."""
+    body = body or InvoiceIssue()
+    response = await _transition(command, invoices.issue_invoice, invoice_id, body, 202)
+    # Relative to .../invoices/{id}/issue: right however a proxy prefixes the path (the
+    # gateway serves this under /api/finance and strips that before forwarding).
+    response.headers["Location"] = f"../{invoice_id}"
+    return response
 
 
 @router.post("/{invoice_id}/void", response_model=InvoiceRead)
@@ -82,5 +105,6 @@ async def void_invoice(
     invoice_id: RowId, command: WriteCommand, body: InvoiceVoid | None = None
 ) -> Response:
     """Void an invoice: an issued one has its posting reversed and its goods returned to
-    stock. Refused (409) once a payment was received, or when it is already void."""
+    stock; a pending one has nothing posted, and should its goods leave after all they are
+    returned. Refused (409) once a payment was received, or when it is already void."""
     return await _transition(command, invoices.void_invoice, invoice_id, body or InvoiceVoid())

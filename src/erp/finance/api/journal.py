@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from erp.finance.api.deps import Dates, Reading, WriteCommand
 from erp.finance.domain import journal
-from erp.finance.domain.invoices import today
 from erp.finance.schemas.journal import (
     JournalEntryCreate,
     JournalEntryRead,
@@ -18,6 +17,7 @@ from erp.finance.schemas.journal import (
     Source,
 )
 from erp.platform.api import Paging, RowId
+from erp.platform.calendar import today
 from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/journal-entries", tags=["journal"])
@@ -70,12 +70,13 @@ async def reverse_entry(
     """Post the mirror of a manual entry (debits and credits swapped), linked both ways.
     Posted entries never change: this is how one is corrected. Entries of invoices, payments
     and stock are corrected through their document instead, an entry is reversed at most once
-    and a reversal is not reversed (all 409). The date may not precede the entry's."""
+    and a reversal is not reversed (all 409). The date may not precede the entry's (422) nor
+    fall in a closed period (409); `reason` becomes the reversal's memo."""
     return await command.run(
         journal.reverse_entry,
         returns=JournalEntryRead,
         entry_id=entry_id,
         date=body.date if body and body.date else today(),
-        memo=body.memo if body else None,
+        reason=body.reason if body else None,
         user=command.user,
     )

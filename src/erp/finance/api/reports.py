@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from erp.finance.api.deps import Dates, Reading
 from erp.finance.domain import reports
-from erp.finance.domain.invoices import today
 from erp.finance.schemas.reports import AgingRead, StatementRead, TrialBalanceRead
+from erp.platform.calendar import AsOf, AsOfQuery, today
 from erp.platform.errors import InvalidInput
 
 router = APIRouter(tags=["reports"])
-AsOf = Annotated[dt.date | None, Query(description="Inclusive; today when omitted.")]
+
+
+def _point(as_of: AsOf | None) -> AsOf:
+    """The end of today (in the company's zone) when `as_of` is omitted."""
+    return as_of or AsOf.of_day(today())
 
 
 @router.get("/trial-balance", response_model=TrialBalanceRead)
-async def trial_balance(conn: Reading, as_of: AsOf = None) -> TrialBalanceRead:
-    """Every account with postings up to `as_of`: its net debit or credit and its balance on
-    its normal side, in code order. Totals of debits and credits are equal."""
-    return TrialBalanceRead.model_validate(
-        await reports.trial_balance(conn, as_of=as_of or today())
-    )
+async def trial_balance(conn: Reading, as_of: AsOfQuery = None) -> TrialBalanceRead:
+    """Every account with postings at `as_of`, in code order: its net debit or credit and its
+    balance on its normal side. A date counts that whole day; a timestamp counts what is dated
+    before its day and, of its day, what was posted at or before it. Totals of debits and
+    credits are equal."""
+    return TrialBalanceRead.model_validate(await reports.trial_balance(conn, as_of=_point(as_of)))
 
 
 @router.get("/customers/{customer}/statement", response_model=StatementRead)
@@ -46,7 +49,8 @@ async def customer_statement(
 
 
 @router.get("/ar-aging", response_model=AgingRead)
-async def ar_aging(conn: Reading, as_of: AsOf = None) -> AgingRead:
-    """Open receivables as of `as_of` per customer, in buckets of days since the invoice
-    date (0-30, 31-60, 61-90, 90+), in the base currency."""
-    return AgingRead.model_validate(await reports.ar_aging(conn, as_of=as_of or today()))
+async def ar_aging(conn: Reading, as_of: AsOfQuery = None) -> AgingRead:
+    """Open receivables at `as_of` (read as for the trial balance) per customer, in buckets of
+    days from the invoice date to the day of `as_of` (0-30, 31-60, 61-90, 90+), in the base
+    currency."""
+    return AgingRead.model_validate(await reports.ar_aging(conn, as_of=_point(as_of)))

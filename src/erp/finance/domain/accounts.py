@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.finance.domain.chart import CASH, balance, normal_side
+from erp.finance.domain.chart import CASH, CONTROL_ACCOUNTS, balance, normal_side
 from erp.finance.models import accounts
 from erp.finance.schemas.accounts import AccountCreate, AccountUpdate
 from erp.platform.db.lookups import active_rows
@@ -32,7 +32,23 @@ async def get_account(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
     return present(row)
 
 
+def _check_cash_or_bank(code: str, account_type: str, cash_or_bank: bool | None) -> None:
+    if not cash_or_bank:
+        return
+    if account_type != "asset":
+        raise InvalidInput(
+            "cash_or_bank",
+            f"only an asset account holds cash or a bank balance, not {account_type}",
+        )
+    if code in CONTROL_ACCOUNTS:
+        raise InvalidInput(
+            "cash_or_bank", f"{code} is a control account: {CONTROL_ACCOUNTS[code]} post to it"
+        )
+
+
 async def create_account(conn: AsyncConnection, *, data: AccountCreate) -> dict[str, Any]:
+    _check_cash_or_bank(data.code, data.type, data.cash_or_bank)
+    cash_or_bank = bool(data.cash_or_bank)
     if data.parent is not None:
         parent = (
             await conn.execute(select(accounts).where(accounts.c.code == data.parent))
@@ -53,11 +69,14 @@ async def create_account(conn: AsyncConnection, *, data: AccountCreate) -> dict[
             raise InvalidInput(
                 "parent", f"{data.parent} has postings; a group account cannot hold any"
             )
+        # A sub-account of cash and bank (a second bank) takes payments too unless told not to.
+        cash_or_bank = parent.cash_or_bank if data.cash_or_bank is None else data.cash_or_bank
     exists = (await conn.execute(select(accounts.c.id).where(accounts.c.code == data.code))).first()
     if exists is not None:
         raise Conflict(f"account {data.code!r} already exists", field="code")
     values = {
         **data.model_dump(),
+        "cash_or_bank": cash_or_bank,
         "system": False,
         "debit_total": Decimal(0),
         "credit_total": Decimal(0),
@@ -78,6 +97,12 @@ async def update_account(
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if changes.get("active") is False and current["system"]:
         raise Conflict(f"account {code} is used by automatic postings and stays active")
+    _check_cash_or_bank(code, current["type"], changes.get("cash_or_bank"))
+    if changes.get("cash_or_bank") is False and code == CASH:
+        raise Conflict(
+            f"account {code} is where payments go by default and stays cash or bank",
+            field="cash_or_bank",
+        )
     if not changes:
         return current
     row = (

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.finance.domain.money import minor_unit
 from erp.finance.models import books, period_closes
+from erp.platform.calendar import today
 from erp.platform.errors import Conflict, InvalidInput
 
 
@@ -69,10 +70,10 @@ async def first_open_day(conn: AsyncConnection, wanted: date) -> date:
 
 
 async def close_period(conn: AsyncConnection, *, through: date, user: str) -> dict[str, Any]:
-    today = datetime.now(UTC).date()
+    now = today()
     await conn.execute(select(books.c.id).with_for_update())
-    if through > today:
-        raise InvalidInput("date", f"cannot close a period that has not ended (today is {today})")
+    if through > now:
+        raise InvalidInput("date", f"cannot close a period that has not ended (today is {now})")
     closed = await closed_through(conn)
     if closed is not None and through < closed:
         raise Conflict(

@@ -1,13 +1,16 @@
-"""Invoices: draft -> issued -> partially_paid -> paid; void by reversal; on_hold when
-inventory cannot issue the stock.
+"""Invoices: draft -> pending -> issued -> partially_paid -> paid; pending -> on_hold; void.
 
-Issuing posts receivable / sales / tax payable and asks inventory (finance.invoice-issued) to
-issue the goods; inventory's stock-moved event then brings the cost of goods sold.
+Issuing asks inventory for the goods (finance.invoice-issue-requested) and posts nothing: the
+invoice is `pending`. When inventory answers that every line left stock
+(inventory.invoice-goods-issued), the issue entry (receivable / sales / tax payable) is posted,
+dated the invoice date, and the invoice is `issued`; the movements' own stock-moved events bring
+the cost of goods sold, dated the same day. When inventory cannot issue the goods
+(inventory.issue-rejected) nothing moved and nothing was posted: the invoice goes `on_hold` with
+the reason, and issuing it again asks again (`issue_no` counts the requests; an answer to an
+older request changes nothing). So an invoice whose goods never left is never in the books.
 
-A hold reverses the issue entry, so nothing half-posted remains: the receivable, the sales and
-the tax of that issue are gone, and the invoice's open amount drops by its total (payments
-already received stay as the customer's credit, shown as a negative open amount). Releasing a
-hold is issuing again: a new issue entry and a new request to inventory.
+A pending invoice may be voided; should its goods leave afterwards, inventory is asked to take
+them back (finance.invoice-voided).
 """
 
 from __future__ import annotations
@@ -23,23 +26,23 @@ from erp.contracts.references import invoice_ref
 from erp.finance.domain import books, journal
 from erp.finance.domain.chart import RECEIVABLE, SALES, TAX_PAYABLE
 from erp.finance.domain.journal import Posting, credit, debit, with_rounding
-from erp.finance.domain.money import ZERO, money, resolve_rate, to_base
+from erp.finance.domain.money import ZERO, money, resolve_rate, stored_money, to_base, within
 from erp.finance.domain.publish import (
     publish_invoice_issued,
     publish_invoice_voided,
+    publish_issue_requested,
     publish_status_changed,
 )
 from erp.finance.models import invoice_lines, invoices, journal_lines
 from erp.finance.schemas.invoices import InvoiceCreate
+from erp.platform.calendar import today
 from erp.platform.errors import Conflict, InvalidInput, NotFound
 from erp.platform.listing import Documents, Position
 
 ISSUED = ("issued", "partially_paid", "paid")
 _HUNDRED = Decimal(100)
-
-
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+# Who posts the issue entry when the invoice does not say who issued it.
+ISSUED_BY_EVENTS = "inventory-events"
 
 
 def paid_status(*, paid: Decimal, open_amount: Decimal) -> str:
@@ -48,21 +51,35 @@ def paid_status(*, paid: Decimal, open_amount: Decimal) -> str:
     return "partially_paid" if paid > 0 else "issued"
 
 
+def priced_lines(body: InvoiceCreate, currency: str) -> list[dict[str, Any]]:
+    """The lines with their net and tax, rounded to the currency; a line whose net amount
+    no money column holds is a 422 naming it."""
+    lines = []
+    for i, line in enumerate(body.lines):
+        net = stored_money(
+            line.quantity * line.unit_price,
+            currency,
+            field=f"lines.{i}",
+            what="quantity times unit price",
+        )
+        tax = money(net * line.tax_rate / _HUNDRED, currency)
+        lines.append({**line.model_dump(), "line_no": i + 1, "net": net, "tax": tax})
+    return lines
+
+
 async def create_invoice(
     conn: AsyncConnection, *, body: InvoiceCreate, user: str
 ) -> dict[str, Any]:
     base = await books.base_currency(conn)
     currency = body.currency or base
     rate = resolve_rate(currency, body.rate, base=base)
-    lines = []
-    for i, line in enumerate(body.lines, start=1):
-        net = money(line.quantity * line.unit_price, currency)
-        tax = money(net * line.tax_rate / _HUNDRED, currency)
-        lines.append({**line.model_dump(), "line_no": i, "net": net, "tax": tax})
-    subtotal = sum((ln["net"] for ln in lines), ZERO)
+    lines = priced_lines(body, currency)
+    subtotal = within(sum((ln["net"] for ln in lines), ZERO), field="lines", what="the subtotal")
     tax_total = sum((ln["tax"] for ln in lines), ZERO)
-    if subtotal + tax_total <= 0:
+    total = within(subtotal + tax_total, field="lines", what="the invoice total")
+    if total <= 0:
         raise InvalidInput("lines", f"the invoice must total more than zero {currency}")
+    to_base(total, rate, base)  # its receivable must fit in the base currency too
     now = dt.datetime.now(dt.UTC)
     invoice_id = (
         await conn.execute(
@@ -77,7 +94,7 @@ async def create_invoice(
                 issue_no=0,
                 subtotal=subtotal,
                 tax_total=tax_total,
-                total=subtotal + tax_total,
+                total=total,
                 paid_amount=ZERO,
                 open_amount=ZERO,
                 open_base=ZERO,
@@ -94,12 +111,15 @@ async def create_invoice(
 
 
 async def lock_invoice(conn: AsyncConnection, invoice_id: int) -> Any:
-    row = (
-        await conn.execute(select(invoices).where(invoices.c.id == invoice_id).with_for_update())
-    ).first()
+    row = await _locked(conn, invoice_id)
     if row is None:
         raise NotFound(f"invoice {invoice_id} not found")
     return row
+
+
+async def _locked(conn: AsyncConnection, invoice_id: int) -> Any:
+    statement = select(invoices).where(invoices.c.id == invoice_id).with_for_update()
+    return (await conn.execute(statement)).first()
 
 
 async def update_invoice(conn: AsyncConnection, invoice_id: int, **values: Any) -> None:
@@ -122,47 +142,96 @@ def issue_postings(invoice: Any, lines: list[Any], base: str) -> list[Posting]:
 async def issue_invoice(
     conn: AsyncConnection, *, invoice_id: int, date: dt.date | None, user: str
 ) -> dict[str, Any]:
+    """Ask inventory for the goods of a draft or an invoice on hold; nothing is posted yet."""
     invoice = await lock_invoice(conn, invoice_id)
     if invoice.status in ISSUED:
         raise Conflict(f"invoice {invoice_id} is already issued (status {invoice.status})")
+    if invoice.status == "pending":
+        raise Conflict(
+            f"invoice {invoice_id} is pending: its goods were asked for and inventory has not "
+            "answered yet"
+        )
     if invoice.status == "void":
         raise Conflict(f"invoice {invoice_id} is void")
-    if date is not None and date != invoice.date:
-        await update_invoice(conn, invoice_id, date=date)
-        invoice = await lock_invoice(conn, invoice_id)
+    day = date or invoice.date
+    await books.check_open(conn, day)  # the goods and the posting take this date
+    await update_invoice(
+        conn,
+        invoice_id,
+        date=day,
+        status="pending",
+        hold_reason=None,
+        issue_no=invoice.issue_no + 1,
+        issued_by=user,
+    )
+    result = await get_invoice(conn, invoice_id=invoice_id)
+    await publish_issue_requested(conn, invoice=result)
+    await publish_status_changed(conn, invoice=result, previous=invoice.status)
+    return result
+
+
+async def post_issue(
+    conn: AsyncConnection, *, invoice_id: int, issue_no: int
+) -> dict[str, Any] | None:
+    """Inventory issued the goods of request `issue_no`: post the issue entry, dated the
+    invoice date (the first open day when its period closed meanwhile), and mark the invoice
+    issued. Goods issued for an invoice voided meanwhile are asked back; an answer to an older
+    request changes nothing."""
+    invoice = await _locked(conn, invoice_id)
+    if invoice is None or invoice.issue_no != issue_no:
+        return None
+    if invoice.status == "void":
+        await publish_invoice_voided(conn, invoice_id=invoice_id)
+        return None
+    if invoice.status != "pending":
+        return None
     base = await books.base_currency(conn)
     lines = await INVOICES.line_rows(conn, invoice_id)
     postings = issue_postings(invoice, list(lines), base)
     entry = await journal.post_entry(
         conn,
-        date=invoice.date,
-        memo=f"invoice {invoice_id} to {invoice.customer}",
+        date=await books.first_open_day(conn, invoice.date),
+        memo=f"invoice {invoice_id} to {invoice.customer}"[:500],
         source="invoice",
         source_ref=invoice_ref(invoice_id),
         currency=invoice.currency,
         rate=invoice.rate,
         lines=postings,
-        user=user,
+        user=invoice.issued_by or ISSUED_BY_EVENTS,
     )
     open_amount = invoice.open_amount + invoice.total
-    status = paid_status(paid=invoice.paid_amount, open_amount=open_amount)
     await update_invoice(
         conn,
         invoice_id,
-        status=status,
-        hold_reason=None,
-        issue_no=invoice.issue_no + 1,
+        status=paid_status(paid=invoice.paid_amount, open_amount=open_amount),
         open_amount=open_amount,
         open_base=invoice.open_base + postings[0].debit,
         issue_entry_id=entry["id"],
     )
     result = await get_invoice(conn, invoice_id=invoice_id)
-    await publish_invoice_issued(conn, invoice=result)
+    await publish_invoice_issued(conn, invoice=result, entry_id=entry["id"])
     await publish_status_changed(conn, invoice=result, previous=invoice.status)
     return result
 
 
-async def _receivable_of(conn: AsyncConnection, entry_id: int) -> tuple[Decimal, Decimal]:
+async def hold_invoice(
+    conn: AsyncConnection, *, invoice_id: int, issue_no: int | None, reason: str
+) -> dict[str, Any] | None:
+    """Inventory could not issue the goods of request `issue_no`: nothing moved and nothing
+    was posted, so the pending invoice only goes on hold with the reason. A rejection of an
+    older request, or of an invoice no longer pending (voided meanwhile), changes nothing."""
+    invoice = await _locked(conn, invoice_id)
+    if invoice is None or invoice.status != "pending":
+        return None
+    if issue_no is not None and issue_no != invoice.issue_no:
+        return None
+    await update_invoice(conn, invoice_id, status="on_hold", hold_reason=reason[:500])
+    result = await get_invoice(conn, invoice_id=invoice_id)
+    await publish_status_changed(conn, invoice=result, previous=invoice.status, reason=reason)
+    return result
+
+
+async def receivable_of(conn: AsyncConnection, entry_id: int) -> tuple[Decimal, Decimal]:
     """(transaction amount, base amount) an entry put on the receivable account."""
     rows = await conn.execute(
         select(journal_lines.c.amount, journal_lines.c.debit, journal_lines.c.credit).where(
@@ -173,50 +242,6 @@ async def _receivable_of(conn: AsyncConnection, entry_id: int) -> tuple[Decimal,
     for r in rows:
         amount, base = amount + r.amount, base + r.debit - r.credit
     return amount, base
-
-
-async def _reverse_issue(
-    conn: AsyncConnection, invoice: Any, *, date: dt.date, memo: str, user: str
-) -> tuple[Decimal, Decimal]:
-    entry = await journal.get_entry(conn, entry_id=invoice.issue_entry_id)
-    await journal.reverse_entry(
-        conn,
-        entry_id=invoice.issue_entry_id,
-        date=max(date, entry["date"]),
-        memo=memo,
-        user=user,
-        allowed_sources=("invoice",),
-    )
-    return await _receivable_of(conn, invoice.issue_entry_id)
-
-
-async def hold_invoice(
-    conn: AsyncConnection, *, invoice_id: int, issue_no: int | None, reason: str, user: str
-) -> dict[str, Any] | None:
-    """Inventory could not issue the goods: undo the issue entry and hold the invoice.
-    A rejection of an older issue, or of an invoice voided meanwhile, changes nothing."""
-    invoice = (
-        await conn.execute(select(invoices).where(invoices.c.id == invoice_id).with_for_update())
-    ).first()
-    if invoice is None or invoice.status not in ISSUED:
-        return None
-    if issue_no is not None and issue_no != invoice.issue_no:
-        return None
-    date = await books.first_open_day(conn, today())
-    amount, base = await _reverse_issue(
-        conn, invoice, date=date, memo=f"invoice {invoice_id} on hold: {reason}"[:500], user=user
-    )
-    await update_invoice(
-        conn,
-        invoice_id,
-        status="on_hold",
-        hold_reason=reason[:500],
-        open_amount=invoice.open_amount - amount,
-        open_base=invoice.open_base - base,
-    )
-    result = await get_invoice(conn, invoice_id=invoice_id)
-    await publish_status_changed(conn, invoice=result, previous=invoice.status, reason=reason)
-    return result
 
 
 async def void_invoice(
@@ -237,12 +262,21 @@ async def void_invoice(
         )
     values: dict[str, Any] = {"status": "void", "hold_reason": reason}
     if invoice.status in ISSUED:
+        entry = await journal.get_entry(conn, entry_id=invoice.issue_entry_id)
         memo = f"void of invoice {invoice_id}" + (f": {reason}" if reason else "")
-        amount, base = await _reverse_issue(
-            conn, invoice, date=date or today(), memo=memo[:500], user=user
+        await journal.reverse_entry(
+            conn,
+            entry_id=invoice.issue_entry_id,
+            date=max(date or today(), entry["date"]),
+            reason=memo[:500],
+            user=user,
+            allowed_sources=("invoice",),
         )
+        amount, base = await receivable_of(conn, invoice.issue_entry_id)
         values.update(open_amount=invoice.open_amount - amount, open_base=invoice.open_base - base)
         await publish_invoice_voided(conn, invoice_id=invoice_id)
+    # A pending invoice has nothing posted; should its goods leave after all, `post_issue`
+    # asks for them back.
     await update_invoice(conn, invoice_id, **values)
     result = await get_invoice(conn, invoice_id=invoice_id)
     await publish_status_changed(conn, invoice=result, previous=invoice.status, reason=reason)

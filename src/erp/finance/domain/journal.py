@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.finance.domain import accounts as chart_accounts
 from erp.finance.domain.books import base_currency, check_open
 from erp.finance.domain.chart import CONTROL_ACCOUNTS, ROUNDING
-from erp.finance.domain.money import ZERO, exact, resolve_rate, to_base
+from erp.finance.domain.money import MAX_MONEY, ZERO, exact, resolve_rate, to_base, within
 from erp.finance.domain.publish import publish_journal_posted
 from erp.finance.models import accounts, journal_entries, journal_lines
 from erp.finance.schemas.journal import JournalEntryCreate
@@ -100,6 +100,8 @@ async def post_entry(
         )
     if total_debit == 0 and not any(p.amount for p in kept):
         raise InvalidInput("lines", "an entry must move some amount")
+    within(total_debit, field="lines", what="the entry's total")
+    _check_totals_fit(kept, rows)
     now = dt.datetime.now(dt.UTC)
     entry_id = (
         await conn.execute(
@@ -143,12 +145,32 @@ async def post_entry(
     return entry
 
 
-async def _add_to_totals(conn: AsyncConnection, lines: Sequence[Posting]) -> None:
-    """Keep account totals in step; accounts in code order so writers never deadlock."""
+def _sums(lines: Sequence[Posting]) -> dict[str, tuple[Decimal, Decimal]]:
+    """(debit, credit) per account."""
     sums: dict[str, tuple[Decimal, Decimal]] = {}
     for p in lines:
         d, c = sums.get(p.account, (ZERO, ZERO))
         sums[p.account] = (d + p.debit, c + p.credit)
+    return sums
+
+
+def _check_totals_fit(lines: Sequence[Posting], rows: dict[str, Any]) -> None:
+    """An account's debit and credit totals must stay within what their columns hold (on
+    SQLite an overflowing sum would silently turn into an inexact float)."""
+    fields = {p.account: p.field for p in reversed(lines)}  # each account's first line
+    for code, (d, c) in _sums(lines).items():
+        row = rows[code]
+        if row.debit_total + d > MAX_MONEY or row.credit_total + c > MAX_MONEY:
+            raise InvalidInput(
+                f"{fields[code]}.account",
+                f"account {code}'s totals would exceed the largest amount the books hold "
+                f"({MAX_MONEY})",
+            )
+
+
+async def _add_to_totals(conn: AsyncConnection, lines: Sequence[Posting]) -> None:
+    """Keep account totals in step; accounts in code order so writers never deadlock."""
+    sums = _sums(lines)
     for code in sorted(sums):
         d, c = sums[code]
         await conn.execute(
@@ -185,9 +207,13 @@ async def post_manual(
         tx_debit, tx_credit = tx_debit + d, tx_credit + c
         extra = {"party": line.party, "sku": line.sku, "field": field}
         if d:
-            lines.append(debit(line.account, to_base(d, rate, base), d, **extra))
+            lines.append(
+                debit(line.account, to_base(d, rate, base, field=f"{field}.debit"), d, **extra)
+            )
         else:
-            lines.append(credit(line.account, to_base(c, rate, base), c, **extra))
+            lines.append(
+                credit(line.account, to_base(c, rate, base, field=f"{field}.credit"), c, **extra)
+            )
     if tx_debit != tx_credit:
         raise InvalidInput(
             "lines", f"unbalanced entry: debits {tx_debit} != credits {tx_credit} {currency}"
@@ -225,10 +251,11 @@ async def reverse_entry(
     *,
     entry_id: int,
     date: dt.date,
-    memo: str | None,
+    reason: str | None,
     user: str,
     allowed_sources: tuple[str, ...] = ("manual",),
 ) -> dict[str, Any]:
+    """Post the mirror of entry `entry_id`, dated `date`; its memo is `reason`."""
     original = (
         await conn.execute(
             select(journal_entries).where(journal_entries.c.id == entry_id).with_for_update()
@@ -256,7 +283,7 @@ async def reverse_entry(
     return await post_entry(
         conn,
         date=date,
-        memo=memo or f"reversal of entry {entry_id}",
+        memo=reason or f"reversal of entry {entry_id}",
         source=original.source,
         source_ref=original.source_ref,
         currency=original.currency,

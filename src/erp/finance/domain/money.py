@@ -1,12 +1,25 @@
-"""Money as exact decimals quantised to the currency's minor unit (ISO 4217)."""
+"""Money as exact decimals quantised to the currency's minor unit (ISO 4217), within what the
+columns hold on both databases."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from erp.platform.db.types import MONEY, ScaledDecimal
 from erp.platform.errors import InvalidInput
 
 ZERO = Decimal(0)
+
+
+def capacity(kind: ScaledDecimal) -> Decimal:
+    """The largest value a column of `kind` holds on both databases: NUMERIC(precision, scale)
+    on PostgreSQL, a BIGINT counting units of the last place on SQLite."""
+    numeric = Decimal(10) ** (kind.precision - kind.scale) - Decimal(1).scaleb(-kind.scale)
+    return min(numeric, Decimal(2**63 - 1).scaleb(-kind.scale))
+
+
+# Any amount, and any sum that is stored (line, invoice and account totals).
+MAX_MONEY = capacity(MONEY)
 
 # Minor units (decimal places) of the currencies the ledger accepts.
 MINOR_UNITS: dict[str, int] = {
@@ -35,6 +48,24 @@ def money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), ROUND_HALF_EVEN)
 
 
+def within(amount: Decimal, *, field: str, what: str = "the amount") -> Decimal:
+    """`amount` when a money column holds it; a 422 naming `field` otherwise."""
+    if abs(amount) > MAX_MONEY:
+        raise InvalidInput(
+            field, f"{what} ({amount:.4E}) exceeds the largest amount the books hold ({MAX_MONEY})"
+        )
+    return amount
+
+
+def stored_money(
+    amount: Decimal, currency: str, *, field: str, what: str = "the amount"
+) -> Decimal:
+    """A computed amount rounded to the currency, refused (422 naming `field`) when too large
+    to store. Checked before rounding too: quantising a huge product is itself an error."""
+    within(amount, field=field, what=what)
+    return within(money(amount, currency), field=field, what=what)
+
+
 def exact(amount: Decimal, currency: str, *, field: str) -> Decimal:
     """An entered amount must already fit the currency's minor unit: no silent rounding."""
     places = minor_unit(currency)
@@ -57,5 +88,6 @@ def resolve_rate(currency: str, rate: Decimal | None, *, base: str, field: str =
     return rate
 
 
-def to_base(amount: Decimal, rate: Decimal, base: str) -> Decimal:
-    return money(amount * rate, base)
+def to_base(amount: Decimal, rate: Decimal, base: str, *, field: str = "rate") -> Decimal:
+    """`amount` in the base currency; a 422 naming `field` when that is too large to store."""
+    return stored_money(amount * rate, base, field=field, what=f"{amount} at rate {rate}")

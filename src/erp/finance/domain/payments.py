@@ -1,9 +1,11 @@
 """Payments against invoices: cash or bank debit, receivable credit; the invoice follows.
 
 A payment is in the invoice's currency, at the rate of its own date (the invoice's rate when
-none is given). The receivable is relieved at the invoice's rate (the last payment relieves
-exactly what is left), and the difference to the cash received is an exchange gain or loss,
-posted explicitly.
+none is given), received on an account marked cash or bank. The receivable is relieved at the
+invoice's rate (the last payment relieves exactly what is left), and the difference to the cash
+received is an exchange gain or loss, posted explicitly. A payment that did not stand (a
+bounced cheque, a wrong invoice) is reversed once: the mirror entry, and the invoice is open
+again by what it relieved.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from erp.finance.domain.invoices import (
     get_invoice,
     lock_invoice,
     paid_status,
-    today,
+    receivable_of,
     update_invoice,
 )
 from erp.finance.domain.journal import credit, debit
 from erp.finance.domain.money import ZERO, exact, resolve_rate, to_base
-from erp.finance.domain.publish import publish_payment_received, publish_status_changed
+from erp.finance.domain.publish import (
+    publish_payment_received,
+    publish_payment_reversed,
+    publish_status_changed,
+)
 from erp.finance.models import payments
 from erp.finance.schemas.payments import PaymentCreate
+from erp.platform.calendar import today
 from erp.platform.errors import Conflict, InvalidInput, NotFound
 
 
@@ -51,12 +58,18 @@ async def receive_payment(
             f"{amount} exceeds the open amount {invoice.open_amount} {invoice.currency} "
             f"of invoice {invoice.id}",
         )
+    date = body.date or today()
+    if date < invoice.date:
+        raise InvalidInput(
+            "date", f"{date} is before the date of invoice {invoice.id} ({invoice.date})"
+        )
     rate = resolve_rate(invoice.currency, body.rate or invoice.rate, base=base)
     account = body.account or CASH
     rows = await postable(conn, [(account, "account")])
-    if rows[account].type != "asset":
-        raise InvalidInput("account", f"must be a cash or bank (asset) account, not {account}")
-    date = body.date or today()
+    if not rows[account].cash_or_bank:
+        raise InvalidInput(
+            "account", f"{account} is not a cash or bank account; payments are received on one"
+        )
     received = to_base(amount, rate, base)
     relieved = (
         invoice.open_base if amount == invoice.open_amount else to_base(amount, invoice.rate, base)
@@ -110,6 +123,58 @@ async def receive_payment(
     await publish_payment_received(conn, payment=result, invoice=updated)
     if status != invoice.status:
         await publish_status_changed(conn, invoice=updated, previous=invoice.status)
+    return result
+
+
+async def reverse_payment(
+    conn: AsyncConnection,
+    *,
+    payment_id: int,
+    date: dt.date | None,
+    reason: str | None,
+    user: str,
+) -> dict[str, Any]:
+    """Post the mirror of the payment's entry and open its invoice again by what it relieved."""
+    found = await get_payment(conn, payment_id=payment_id)
+    invoice = await lock_invoice(conn, found["invoice"])  # the lock order of receiving
+    payment = (
+        await conn.execute(select(payments).where(payments.c.id == payment_id).with_for_update())
+    ).one()
+    if payment.reversed_by is not None:
+        raise Conflict(
+            f"payment {payment_id} was already reversed by entry {payment.reversed_by}",
+            reversed_by=payment.reversed_by,
+        )
+    memo = f"reversal of payment {payment_id}" + (f": {reason}" if reason else "")
+    entry = await journal.reverse_entry(
+        conn,
+        entry_id=payment.entry_id,
+        date=date or today(),
+        reason=memo[:500],
+        user=user,
+        allowed_sources=("payment",),
+    )
+    amount, base = await receivable_of(conn, entry["id"])
+    await conn.execute(
+        payments.update().where(payments.c.id == payment_id).values(reversed_by=entry["id"])
+    )
+    paid, open_amount = invoice.paid_amount - payment.amount, invoice.open_amount + amount
+    status = paid_status(paid=paid, open_amount=open_amount)
+    await update_invoice(
+        conn,
+        invoice.id,
+        paid_amount=paid,
+        open_amount=open_amount,
+        open_base=invoice.open_base + base,
+        status=status,
+    )
+    result = await get_payment(conn, payment_id=payment_id)
+    updated = await get_invoice(conn, invoice_id=invoice.id)
+    await publish_payment_reversed(
+        conn, payment=result, invoice=updated, entry=entry, reason=reason
+    )
+    if status != invoice.status:
+        await publish_status_changed(conn, invoice=updated, previous=invoice.status, reason=reason)
     return result
 
 

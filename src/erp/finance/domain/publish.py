@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import (
     InvoiceIssued,
+    InvoiceIssueRequested,
     InvoiceStatusChanged,
     InvoiceVoided,
     JournalLine,
     JournalPosted,
     PaymentReceived,
+    PaymentReversed,
     PeriodClosed,
 )
 from erp.contracts.wire import Payload
@@ -39,8 +41,15 @@ async def publish_journal_posted(
     await publish(conn, "journal", JournalPosted.from_row(entry, lines=lines))
 
 
-async def publish_invoice_issued(conn: AsyncConnection, *, invoice: dict[str, Any]) -> None:
-    issued = InvoiceIssued.from_row(invoice)
+async def publish_issue_requested(conn: AsyncConnection, *, invoice: dict[str, Any]) -> None:
+    requested = InvoiceIssueRequested.from_row(invoice)
+    await publish(conn, f"invoice/{requested.invoice_id}", requested)
+
+
+async def publish_invoice_issued(
+    conn: AsyncConnection, *, invoice: dict[str, Any], entry_id: int
+) -> None:
+    issued = InvoiceIssued.from_row(invoice, entry_id=entry_id)
     await publish(conn, f"invoice/{issued.invoice_id}", issued)
 
 
@@ -68,6 +77,31 @@ async def publish_payment_received(
         status=invoice["status"],
     )
     await publish(conn, f"invoice/{received.invoice_id}", received)
+
+
+async def publish_payment_reversed(
+    conn: AsyncConnection,
+    *,
+    payment: dict[str, Any],
+    invoice: dict[str, Any],
+    entry: dict[str, Any],
+    reason: str | None,
+) -> None:
+    """`payment` as the API shows it; `invoice` after the reversal; `entry` the reversal's."""
+    reversed_ = PaymentReversed(
+        payment_id=payment["id"],
+        invoice_id=invoice["id"],
+        customer=payment["customer"],
+        date=entry["date"],
+        currency=payment["currency"],
+        amount=payment["amount"],
+        base_amount=payment["base_amount"],
+        entry_id=entry["id"],
+        reason=reason,
+        open_amount=invoice["open_amount"],
+        status=invoice["status"],
+    )
+    await publish(conn, f"invoice/{reversed_.invoice_id}", reversed_)
 
 
 async def publish_period_closed(conn: AsyncConnection, *, close: dict[str, Any]) -> None:

@@ -14,19 +14,38 @@ from erp.finance.domain.accounts import get_account
 from erp.finance.domain.chart import RECEIVABLE, balance
 from erp.finance.domain.money import ZERO
 from erp.finance.models import accounts, invoices, journal_entries, journal_lines
+from erp.platform.calendar import AsOf
 
 BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
 
 
-async def trial_balance(conn: AsyncConnection, *, as_of: dt.date) -> dict[str, Any]:
+def _lines_as_of(as_of: AsOf, *columns: Any) -> Any:
+    """SELECT `columns` from the journal lines that count at `as_of`: dated on or before its
+    day, and of its day only those posted by its instant (if it has one)."""
+    jl = journal_lines.c
+    statement = select(*columns)
+    if as_of.instant is None:
+        return statement.where(as_of.includes(jl.date, None))
+    posted_at = journal_entries.c.posted_at
+    return statement.join_from(
+        journal_lines, journal_entries, journal_entries.c.id == jl.entry_id
+    ).where(as_of.includes(jl.date, posted_at))
+
+
+def shown(as_of: AsOf) -> dt.date | dt.datetime:
+    """`as_of` as an answer gives it back: the day, or the instant."""
+    return as_of.day if as_of.instant is None else as_of.instant
+
+
+async def trial_balance(conn: AsyncConnection, *, as_of: AsOf) -> dict[str, Any]:
     jl = journal_lines.c
     sums = (
-        select(
+        _lines_as_of(
+            as_of,
             jl.account,
             func.sum(jl.debit).label("debit"),
             func.sum(jl.credit).label("credit"),
         )
-        .where(jl.date <= as_of)
         .group_by(jl.account)
         .subquery()
     )
@@ -49,7 +68,7 @@ async def trial_balance(conn: AsyncConnection, *, as_of: dt.date) -> dict[str, A
             }
         )
     return {
-        "as_of": as_of,
+        "as_of": shown(as_of),
         "rows": rows,
         "total_debit": sum((r["debit"] for r in rows), ZERO),
         "total_credit": sum((r["credit"] for r in rows), ZERO),
@@ -175,16 +194,17 @@ def bucket_of(age_days: int) -> str:
     return BUCKETS[0][0]  # dated after as_of: not yet aged
 
 
-async def ar_aging(conn: AsyncConnection, *, as_of: dt.date) -> dict[str, Any]:
-    """Open receivables as of a date by days since the invoice date, per customer."""
+async def ar_aging(conn: AsyncConnection, *, as_of: AsOf) -> dict[str, Any]:
+    """Open receivables at `as_of` by days since the invoice date, per customer."""
     jl = journal_lines.c
     sums = (
-        select(
+        _lines_as_of(
+            as_of,
             jl.invoice_id,
             func.sum(jl.debit - jl.credit).label("base"),
             func.sum(jl.amount).label("amount"),
         )
-        .where(jl.account == RECEIVABLE, jl.date <= as_of, jl.invoice_id.is_not(None))
+        .where(jl.account == RECEIVABLE, jl.invoice_id.is_not(None))
         .group_by(jl.invoice_id)
         .subquery()
     )
@@ -202,8 +222,8 @@ async def ar_aging(conn: AsyncConnection, *, as_of: dt.date) -> dict[str, Any]:
         row = customers.setdefault(
             r.customer, {"customer": r.customer, **dict.fromkeys(names, ZERO), "total": ZERO}
         )
-        row[bucket_of((as_of - r.date).days)] += base
+        row[bucket_of((as_of.day - r.date).days)] += base
         row["total"] += base
     rows = list(customers.values())
     totals = {n: sum((r[n] for r in rows), ZERO) for n in [*names, "total"]}
-    return {"as_of": as_of, "buckets": names, "rows": rows, "totals": totals}
+    return {"as_of": shown(as_of), "buckets": names, "rows": rows, "totals": totals}

@@ -7,7 +7,9 @@ adjustment  Dr Inventory / Cr Stock adjustments    (a gain; a loss the other way
 transfer    nothing: both warehouses share the inventory account
 A reversal movement carries the negated values of its original, so the same rules post the
 mirror entry, linked to the original's entry. One entry per movement (`event_key`), dated on
-the movement's day, or on the first open day when that day's period is already closed.
+the movement's posting date (for an invoice's goods, the invoice date, so the cost of goods
+sold falls in the period of its revenue), or on the first open day when that day's period is
+already closed.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from erp.finance.domain.chart import (
     STOCK_ADJUSTMENT,
 )
 from erp.finance.domain.journal import Posting, credit, debit
-from erp.finance.domain.publish import publish_invoice_voided
-from erp.finance.models import invoices, journal_entries
+from erp.finance.models import journal_entries
 
 POSTED_BY = "inventory-events"
 
@@ -65,9 +66,6 @@ async def post_stock_movement(conn: AsyncConnection, *, moved: StockMoved) -> in
     )
     if done.first() is not None:
         return None
-    invoice_id = moved.invoice_id
-    if moved.type == "issue" and invoice_id is not None and moved.reverses is None:
-        await _return_stock_of_void_invoice(conn, invoice_id)
     lines = postings(moved)
     if not lines:
         return None
@@ -101,12 +99,3 @@ async def post_stock_movement(conn: AsyncConnection, *, moved: StockMoved) -> in
         event_key=key,
     )
     return int(entry["id"])
-
-
-async def _return_stock_of_void_invoice(conn: AsyncConnection, invoice_id: int) -> None:
-    """The goods left for an invoice voided meanwhile: ask inventory again to take them back."""
-    status = (
-        await conn.execute(select(invoices.c.status).where(invoices.c.id == invoice_id))
-    ).scalar()
-    if status == "void":
-        await publish_invoice_voided(conn, invoice_id=invoice_id)

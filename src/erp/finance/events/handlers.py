@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.inventory import IssueRejected, StockMoved
+from erp.contracts.inventory import InvoiceGoodsIssued, IssueRejected, StockMoved
 from erp.finance.domain import invoices, stock
 from erp.platform.events.envelope import Event, Handler
 
@@ -12,6 +12,12 @@ from erp.platform.events.envelope import Event, Handler
 async def on_stock_moved(conn: AsyncConnection, event: Event) -> None:
     """Post the movement's value: receipts, issues (COGS), adjustments, reversals."""
     await stock.post_stock_movement(conn, moved=StockMoved.from_data(event.data))
+
+
+async def on_goods_issued(conn: AsyncConnection, event: Event) -> None:
+    """An invoice's goods left stock: post its revenue and mark it issued."""
+    issued = InvoiceGoodsIssued.from_data(event.data)
+    await invoices.post_issue(conn, invoice_id=issued.invoice_id, issue_no=issued.issue_no)
 
 
 async def on_issue_rejected(conn: AsyncConnection, event: Event) -> None:
@@ -22,11 +28,11 @@ async def on_issue_rejected(conn: AsyncConnection, event: Event) -> None:
         invoice_id=rejected.invoice_id,
         issue_no=rejected.issue_no,
         reason=rejected.reason or "inventory rejected the issue",
-        user=stock.POSTED_BY,
     )
 
 
 SUBSCRIPTIONS: dict[str, Handler] = {
     StockMoved.TOPIC: on_stock_moved,
+    InvoiceGoodsIssued.TOPIC: on_goods_issued,
     IssueRejected.TOPIC: on_issue_rejected,
 }

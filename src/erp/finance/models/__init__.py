@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from erp.platform.db.tables import (
@@ -56,6 +57,8 @@ accounts = Table(
     Column("active", Boolean, nullable=False),
     # Automatic postings rely on system accounts; they cannot be deactivated.
     Column("system", Boolean, nullable=False),
+    # Payments are received only on cash or bank accounts.
+    Column("cash_or_bank", Boolean, nullable=False, server_default=false()),
     money_column("debit_total"),
     money_column("credit_total"),
     timestamp_column("created_at"),
@@ -118,7 +121,7 @@ invoices = Table(
     Column("date", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("hold_reason", String(500), nullable=True),
-    Column("issue_no", Integer, nullable=False),  # how many times it was issued
+    Column("issue_no", Integer, nullable=False),  # how many times its goods were asked for
     money_column("subtotal"),
     money_column("tax_total"),
     money_column("total"),
@@ -129,8 +132,10 @@ invoices = Table(
     timestamp_column("created_at"),
     Column("created_by", String(100), nullable=False),
     timestamp_column("updated_at"),
+    # Who last asked for the goods: the issue entry is posted in their name once they left.
+    Column("issued_by", String(100), nullable=True),
     CheckConstraint(
-        "status IN ('draft','issued','on_hold','partially_paid','paid','void')",
+        "status IN ('draft','pending','issued','on_hold','partially_paid','paid','void')",
         name="ck_invoices_status",
     ),
     Index("ix_invoices_customer", "customer", "id"),
@@ -166,6 +171,13 @@ payments = Table(
     Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
     timestamp_column("created_at"),
     Column("created_by", String(100), nullable=False),
+    # The entry that reversed it; a payment is reversed at most once.
+    Column(
+        "reversed_by",
+        BigId,
+        ForeignKey("journal_entries.id", name="fk_payments_reversed_by"),
+        nullable=True,
+    ),
     Index("ix_payments_invoice", "invoice_id", "id"),
 )
 

@@ -11,6 +11,7 @@ from erp.finance.schemas.common import AccountCode, Input
 
 TYPE = "`asset`, `liability`, `equity`, `income` or `expense`."
 PARENT = "The code of the account above it in the chart; null at the top."
+CASH_OR_BANK = "Payments may be received on it (an asset account holding cash or a bank balance)."
 
 
 class AccountCreate(Input):
@@ -19,6 +20,9 @@ class AccountCreate(Input):
     type: AccountType = Field(description=TYPE + " A child has its parent's type.")
     parent: AccountCode | None = Field(None, description=PARENT)
     active: bool = True
+    cash_or_bank: bool | None = Field(
+        None, description=CASH_OR_BANK + " Defaults to the parent's (false at the top)."
+    )
 
 
 class AccountUpdate(Input):
@@ -26,6 +30,7 @@ class AccountUpdate(Input):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     active: bool | None = Field(None, description="Nothing can be posted to an inactive account.")
+    cash_or_bank: bool | None = Field(None, description=CASH_OR_BANK)
 
 
 class AccountRead(BaseModel):
@@ -35,6 +40,7 @@ class AccountRead(BaseModel):
     parent: str | None = Field(description=PARENT)
     active: bool
     system: bool = Field(description="Used by automatic postings: it cannot be deactivated.")
+    cash_or_bank: bool = Field(description=CASH_OR_BANK)
     normal_side: Literal["debit", "credit"] = Field(
         description="The side it grows on: debit for assets and expenses, credit for the others."
     )

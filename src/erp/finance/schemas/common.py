@@ -7,19 +7,23 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from erp.finance.domain.money import MAX_MONEY, capacity
+from erp.platform.db import types as columns
+
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 AccountCode = Annotated[str, Field(min_length=1, max_length=16, pattern=_CODE, examples=["1100"])]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")]
-# Non-negative amounts; the currency's minor unit is checked by the domain (no silent rounding).
-Amount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=4, allow_inf_nan=False)]
+# Non-negative amounts, at most what a money column holds on either database; the currency's
+# minor unit is checked by the domain (no silent rounding).
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=4, allow_inf_nan=False)]
 PositiveAmount = Annotated[
-    Decimal, Field(gt=0, max_digits=20, decimal_places=4, allow_inf_nan=False)
+    Decimal, Field(gt=0, le=MAX_MONEY, decimal_places=4, allow_inf_nan=False)
 ]
 Rate = Annotated[
     Decimal,
     Field(
         gt=0,
-        max_digits=20,
+        le=capacity(columns.RATE),
         decimal_places=8,
         allow_inf_nan=False,
         description="Base-currency units per one unit of the document's currency.",

@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from erp.finance.domain.money import capacity
 from erp.finance.schemas.common import (
     RATE,
-    Amount,
     Code,
     InCurrency,
     Input,
@@ -16,17 +16,33 @@ from erp.finance.schemas.common import (
     Party,
     Sku,
 )
+from erp.platform.db.types import QUANTITY, UNIT_PRICE
 
-InvoiceStatus = Literal["draft", "issued", "on_hold", "partially_paid", "paid", "void"]
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+InvoiceStatus = Literal["draft", "pending", "issued", "on_hold", "partially_paid", "paid", "void"]
+# Bounded by their columns on both databases (what a line's product may reach is checked by
+# the domain).
+Quantity = Annotated[
+    Decimal, Field(gt=0, le=capacity(QUANTITY), decimal_places=4, allow_inf_nan=False)
+]
+UnitPrice = Annotated[
+    Decimal, Field(ge=0, le=capacity(UNIT_PRICE), decimal_places=4, allow_inf_nan=False)
+]
 TaxRate = Annotated[
     Decimal,
-    Field(ge=0, le=100, max_digits=8, decimal_places=4, description="Percent, e.g. 20 for 20%."),
+    Field(
+        ge=0,
+        le=100,
+        max_digits=8,
+        decimal_places=4,
+        allow_inf_nan=False,
+        description="Percent, e.g. 20 for 20%.",
+    ),
 ]
 WAREHOUSE = "The warehouse the goods are issued from."
 STATUS = (
-    "`draft`; `issued`, then `partially_paid` and `paid` as payments come in; `on_hold` when"
-    " inventory could not issue the goods; `void`."
+    "`draft`; `pending` once issued, until inventory has issued the goods; then `issued`, and"
+    " `partially_paid` and `paid` as payments come in; `on_hold` when inventory could not issue"
+    " the goods (nothing was posted; issuing again asks again); `void`."
 )
 
 
@@ -34,7 +50,7 @@ class InvoiceLineIn(Input):
     sku: Sku
     warehouse: Code = Field(description=WAREHOUSE)
     quantity: Quantity = Field(description="How many units.", examples=["3"])
-    unit_price: Amount = Field(description="Net price per unit, in the invoice's currency.")
+    unit_price: UnitPrice = Field(description="Net price per unit, in the invoice's currency.")
     tax_rate: TaxRate = Decimal(0)
 
 
@@ -45,7 +61,11 @@ class InvoiceCreate(InCurrency):
 
 
 class InvoiceIssue(Input):
-    date: dt.date | None = Field(None, description="Posting date; defaults to the invoice date.")
+    date: dt.date | None = Field(
+        None,
+        description="A new invoice date, which the goods and the posting take; the invoice date"
+        " when omitted. It must be after the closed periods.",
+    )
 
 
 class InvoiceVoid(Input):
@@ -74,14 +94,14 @@ class InvoiceRead(BaseModel):
     hold_reason: str | None = Field(
         description="Why inventory could not issue the goods (on hold), or why it was voided."
     )
-    issue_no: int = Field(description="How many times it was issued (a hold, then a new issue).")
+    issue_no: int = Field(
+        description="How many times its goods were asked for (a hold, then a new issue)."
+    )
     subtotal: Decimal = Field(description="Sum of the lines' net amounts.")
     tax_total: Decimal = Field(description="Sum of the lines' tax.")
     total: Decimal = Field(description="Subtotal plus tax, in the invoice's currency.")
     paid_amount: Decimal = Field(description="Payments received so far.")
-    open_amount: Decimal = Field(
-        description="Still to be paid; negative when payments exceed what is issued (on hold)."
-    )
+    open_amount: Decimal = Field(description="Still to be paid; 0 until it is issued.")
     created_at: dt.datetime
     updated_at: dt.datetime
     lines: list[InvoiceLineRead] = Field(description="What is sold.")

@@ -41,7 +41,11 @@ class JournalEntryCreate(InCurrency):
 
 class JournalEntryReverse(Input):
     date: dt.date | None = Field(None, description="Of the reversal; defaults to today.")
-    memo: Memo | None = Field(None, description="Defaults to `reversal of entry <id>`.")
+    reason: Memo | None = Field(
+        None,
+        description="Why it is reversed: the reversal's memo (`reversal of entry <id>`"
+        " when omitted).",
+    )
 
 
 class JournalLineRead(BaseModel):

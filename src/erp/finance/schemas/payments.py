@@ -5,10 +5,18 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from erp.finance.schemas.common import BASE, ENTRY, AccountCode, Input, PositiveAmount, Rate
+from erp.finance.schemas.common import (
+    BASE,
+    ENTRY,
+    AccountCode,
+    Input,
+    Memo,
+    PositiveAmount,
+    Rate,
+)
 from erp.platform.db.tables import MAX_ID
 
-ACCOUNT = "The cash or bank (asset) account it was received on."
+ACCOUNT = "The account it was received on: one marked `cash_or_bank`."
 
 
 class PaymentCreate(Input):
@@ -16,7 +24,9 @@ class PaymentCreate(Input):
     amount: PositiveAmount = Field(
         description="In the invoice's currency; at most its open amount.", examples=["100.00"]
     )
-    date: dt.date | None = Field(None, description="Defaults to today.")
+    date: dt.date | None = Field(
+        None, description="Defaults to today; not before the invoice date."
+    )
     rate: Rate | None = Field(
         None, description="Rate on the payment date; defaults to the invoice's rate."
     )
@@ -36,3 +46,15 @@ class PaymentRead(BaseModel):
     entry_id: int = Field(description=ENTRY)
     created_at: dt.datetime
     created_by: str = Field(description="Who recorded it.", examples=["alice"])
+    reversed_by: int | None = Field(
+        None, description="The journal entry that reversed it; null while it stands."
+    )
+
+
+class PaymentReverse(Input):
+    date: dt.date | None = Field(
+        None, description="Of the reversal; defaults to today. Not before the payment's date."
+    )
+    reason: Memo | None = Field(
+        None, description="Why it is reversed (a bounced cheque...); kept in the entry's memo."
+    )

@@ -19,8 +19,11 @@ class TrialBalanceRow(BaseModel):
     balance: Decimal = Field(description="On the account's normal side; base currency.")
 
 
+AS_OF = "The last day included, or, when asked with a timestamp, that instant (UTC)."
+
+
 class TrialBalanceRead(BaseModel):
-    as_of: dt.date = Field(description="The last day included.")
+    as_of: dt.datetime | dt.date = Field(description=AS_OF)
     rows: list[TrialBalanceRow] = Field(description="One per account with postings.")
     total_debit: Decimal = Field(description=BASE)
     total_credit: Decimal = Field(description=BASE + " Equal to the debits.")
@@ -46,7 +49,7 @@ class StatementRead(BaseModel):
 
 
 class AgingRead(BaseModel):
-    as_of: dt.date = Field(description="The day the ages are counted to.")
+    as_of: dt.datetime | dt.date = Field(description=AS_OF + " Ages count to its day.")
     buckets: list[str] = Field(
         description="Names of the age buckets, in days.",
         examples=[["0-30", "31-60", "61-90", "90+"]],
