@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
-from tests.gateway.conftest import ORIGIN, Stack, bearer, token
+from erp.gateway.proxy.config import EdgeHeadersConfig
+from erp.gateway.proxy.edge import JSON_CSP, EdgeHeaders
+from erp.gateway.proxy.forwarding import parse_response_head
+from erp.platform.db.migrations import upgrade
+from erp.reporting.main import SPEC as REPORTING
+from tests.gateway.conftest import ORIGIN, SECRET, Stack, bearer, start_gateway, token
+from tests.support.processes import erp_process
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -146,3 +154,51 @@ def test_metrics_count_each_request_once(client: httpx.Client) -> None:
     text = client.get("/metrics").text
     assert 'route="/api/inventory"' in text  # counted by the edge
     assert 'route="fallback"' not in text  # the control app counts its own requests
+
+
+def test_an_upstream_policy_is_kept_and_json_gets_the_default() -> None:
+    edge = EdgeHeaders(EdgeHeadersConfig())
+    html = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\n"
+        b"content-security-policy: default-src 'none'; script-src 'nonce-abc'\r\n"
+        b"content-length: 10\r\n\r\n"
+    )
+    _, lines, _, _ = parse_response_head(html, edge)
+    assert b"content-security-policy" not in lines  # the page's own policy stands alone
+    assert b"x-content-type-options: nosniff" in lines
+    json = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n"
+    _, lines, _, _ = parse_response_head(json, edge)
+    assert f"content-security-policy: {JSON_CSP}\r\n".encode() in lines
+
+
+@pytest.fixture(scope="module")
+def with_reporting(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A gateway in front of a real reporting service (which serves the dashboard)."""
+    tmp = tmp_path_factory.mktemp("edge-reporting")
+    url = f"sqlite+aiosqlite:///{tmp / 'reporting.db'}"
+    upgrade(REPORTING.migrations, url)
+    env = {"ERP_DATABASE_URL": url, "ERP_JWT_SECRET": SECRET, "ERP_SHUTDOWN_DELAY_SECONDS": "0"}
+    with erp_process(["serve", "reporting"], env, tmp) as reporting:
+        reporting.wait_ready()
+        gateway_cm, _ = start_gateway(
+            tmp, upstream=stack.inventory.url, redis_url=None, ERP_REPORTING_URL=reporting.url
+        )
+        with gateway_cm as gateway:
+            gateway.wait_ready()
+            yield gateway.url
+
+
+def test_the_dashboard_keeps_its_own_policy_behind_the_gateway(with_reporting: str) -> None:
+    page = httpx.get(with_reporting + "/dashboard", timeout=10)
+    assert page.status_code == 200 and "<form id='login'" in page.text
+    policies = page.headers.get_list("content-security-policy")
+    assert len(policies) == 1, policies  # one policy: the strictest of two would win
+    [policy] = policies
+    assert "script-src 'nonce-" in policy and "form-action 'self'" in policy
+    assert "connect-src 'self'" in policy
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers.get(name) == value
+    # JSON from the same service keeps the edge's default.
+    report = httpx.get(with_reporting + "/reports/trial-balance", timeout=10)
+    assert report.status_code == 401
+    assert report.headers["content-security-policy"] == JSON_CSP

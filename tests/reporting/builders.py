@@ -90,38 +90,114 @@ def stock_moved(
     lines: list[tuple[str, str, Decimal, Decimal]],
     *,
     reference: str | None = None,
+    posting_date: dt.date | None = None,
+    uom: dict[str, str] | None = None,
 ) -> Event:
-    """`lines`: (sku, warehouse, signed quantity, signed value)."""
+    """`lines`: (sku, warehouse, signed quantity, signed value). Without `posting_date` and
+    `uom` (sku → unit) the event is as inventory sent it before those travelled."""
+    data: dict[str, Any] = {
+        "movement_id": movement_id,
+        "type": kind,
+        "warehouse": warehouse,
+        "to_warehouse": None,
+        "reference": reference,
+        "reason": None,
+        "reverses": None,
+        "posted_at": posted_at.isoformat().replace("+00:00", "Z"),
+        "posted_by": "tester",
+        "lines": [
+            {
+                "line_no": i,
+                "sku": sku,
+                "warehouse": wh,
+                "quantity": str(qty),
+                "unit_cost": "0",
+                "value": str(value),
+                "on_hand_after": "0",
+                "value_after": "0",
+                "average_cost_after": "0",
+                **({"uom": uom[sku]} if uom and sku in uom else {}),
+            }
+            for i, (sku, wh, qty, value) in enumerate(lines)
+        ],
+    }
+    if posting_date is not None:
+        data["posting_date"] = posting_date.isoformat()
+    return event("inventory.stock-moved", data, time=posted_at, subject=f"warehouse/{warehouse}")
+
+
+def item_changed(
+    sku: str,
+    name: str,
+    uom: str,
+    reorder_point: Decimal,
+    changed_at: dt.datetime,
+    *,
+    active: bool = True,
+) -> Event:
     return event(
-        "inventory.stock-moved",
+        "inventory.item-changed",
         {
-            "movement_id": movement_id,
-            "type": kind,
-            "warehouse": warehouse,
-            "to_warehouse": None,
-            "reference": reference,
-            "reason": None,
-            "reverses": None,
-            "posted_at": posted_at.isoformat().replace("+00:00", "Z"),
-            "posted_by": "tester",
-            "lines": [
-                {
-                    "line_no": i,
-                    "sku": sku,
-                    "warehouse": wh,
-                    "quantity": str(qty),
-                    "unit_cost": "0",
-                    "value": str(value),
-                    "on_hand_after": "0",
-                    "value_after": "0",
-                    "average_cost_after": "0",
-                }
-                for i, (sku, wh, qty, value) in enumerate(lines)
-            ],
+            "sku": sku,
+            "name": name,
+            "uom": uom,
+            "reorder_point": str(reorder_point),
+            "active": active,
+            "changed_at": changed_at.isoformat(),
         },
-        time=posted_at,
-        subject=f"warehouse/{warehouse}",
+        time=changed_at,
+        subject=f"item/{sku}",
     )
+
+
+def issue_requested(
+    invoice_id: int, customer: str, day: dt.date, lines: list[tuple[str, Decimal, Decimal]]
+) -> Event:
+    """finance.invoice-issue-requested; `lines`: (sku, quantity, net)."""
+    return event(
+        "finance.invoice-issue-requested",
+        {
+            "invoice_id": invoice_id,
+            "issue_no": 1,
+            "reference": f"invoice:{invoice_id}",
+            "customer": customer,
+            "date": day.isoformat(),
+            "lines": _invoice_lines(lines),
+        },
+        time=moment(day, 8),
+        subject=f"invoice/{invoice_id}",
+    )
+
+
+def goods_issued(invoice_id: int, day: dt.date) -> Event:
+    return event(
+        "inventory.invoice-goods-issued",
+        {
+            "invoice_id": invoice_id,
+            "issue_no": 1,
+            "reference": f"invoice:{invoice_id}",
+            "posting_date": day.isoformat(),
+            "issued_at": moment(day, 8).isoformat(),
+        },
+        time=moment(day, 8),
+        subject=f"invoice/{invoice_id}",
+    )
+
+
+def _invoice_lines(lines: list[tuple[str, Decimal, Decimal]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "line_no": i,
+            "sku": sku,
+            "warehouse": "W1",
+            "quantity": str(qty),
+            "unit_price": "1",
+            "tax_rate": "0",
+            "net": str(net),
+            "tax": "0",
+        }
+        for i, (sku, qty, net) in enumerate(lines)
+    ]
 
 
 def invoice_issued(
@@ -149,19 +225,7 @@ def invoice_issued(
             "subtotal": str(total),
             "tax_total": "0",
             "total": str(total),
-            "lines": [
-                {
-                    "line_no": i,
-                    "sku": sku,
-                    "warehouse": "W1",
-                    "quantity": str(qty),
-                    "unit_price": "1",
-                    "tax_rate": "0",
-                    "net": str(net),
-                    "tax": "0",
-                }
-                for i, (sku, qty, net) in enumerate(lines)
-            ],
+            "lines": _invoice_lines(lines),
         },
         time=moment(day, 9),
         subject=f"invoice/{invoice_id}",
@@ -177,6 +241,7 @@ def invoice_status(
     changed_at: dt.datetime,
     *,
     currency: str = "USD",
+    previous: str = "issued",
 ) -> Event:
     return event(
         "finance.invoice-status-changed",
@@ -185,7 +250,7 @@ def invoice_status(
             "customer": customer,
             "currency": currency,
             "status": status,
-            "previous_status": "issued",
+            "previous_status": previous,
             "reason": None,
             "total": str(total),
             "paid_amount": "0",
@@ -194,6 +259,29 @@ def invoice_status(
             "changed_at": changed_at.isoformat(),
         },
         time=changed_at,
+        subject=f"invoice/{invoice_id}",
+    )
+
+
+def payment_reversed(
+    payment_id: int, invoice_id: int, day: dt.date, amount: Decimal, *, currency: str = "USD"
+) -> Event:
+    return event(
+        "finance.payment-reversed",
+        {
+            "payment_id": payment_id,
+            "invoice_id": invoice_id,
+            "customer": "x",
+            "date": day.isoformat(),
+            "currency": currency,
+            "amount": str(amount),
+            "base_amount": str(amount),
+            "entry_id": 10_000 + payment_id,
+            "reason": "bounced",
+            "open_amount": str(amount),
+            "status": "partially_paid",
+        },
+        time=moment(day, 16),
         subject=f"invoice/{invoice_id}",
     )
 

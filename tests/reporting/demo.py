@@ -11,6 +11,13 @@ from tests.reporting import builders as b
 
 HOUSES = ("Berlin", "Lyon", "Porto", "Gdansk")
 ITEMS = ("CHAIR-01", "DESK-02", "LAMP-03", "SHELF-04", "SOFA-05")
+NAMES = {
+    "CHAIR-01": "Oak chair",
+    "DESK-02": "Standing desk",
+    "LAMP-03": "Desk lamp",
+    "SHELF-04": "Wall shelf",
+    "SOFA-05": "Three-seat sofa",
+}
 CUSTOMERS = ("Acme GmbH", "Globex SA", "Initech Lda", "Umbrella sp. z o.o.")
 
 
@@ -91,7 +98,11 @@ def demo_events(today: dt.date, seed: int = 7) -> list[Event]:
             )
             entry += 1
         day += dt.timedelta(days=1)
-    for (item, house), qty in sorted(on_hand.items(), key=lambda kv: kv[1])[:4]:
-        point = qty + rng.randint(5, 30)
-        events.append(b.low_stock(item, house, point, qty, today))
+    # Two items run short somewhere; a new one has a reorder point but was never received.
+    lowest = {item: min(q for (i, _), q in on_hand.items() if i == item) for item in ITEMS}
+    short = sorted(ITEMS, key=lambda i: lowest[i])[:2]
+    for item in ITEMS:
+        point = lowest[item] + rng.randint(5, 30) if item in short else Decimal(20)
+        events.append(b.item_changed(item, NAMES[item], "pcs", point, b.moment(today, 7)))
+    events.append(b.item_changed("TABLE-06", "Dining table", "pcs", Decimal(4), b.moment(today, 7)))
     return events

@@ -37,6 +37,11 @@ CASES = [
     ("/reports/sales", {"from": "2024-01-01", "to": "2035-02-01"}, 422, "to"),
     ("/reports/ar-aging", {"format": "xlsx"}, 422, "format"),
     ("/reports/reconciliation", {"as_of": "2024-13-01"}, 422, "as_of"),
+    ("/reports/ar-aging", {"as_of": "2024-05-06T25:00:00Z"}, 422, "as_of"),
+    ("/reports/low-stock", {"as_of": "1800-01-01T12:00:00Z"}, 422, "as_of"),
+    # a timestamp whose UTC instant falls outside what a date can hold
+    ("/reports/trial-balance", {"as_of": "0001-01-01T00:00:00+05:00"}, 422, "as_of"),
+    ("/reports/stock-valuation", {"as_of": "9999-12-31T23:00:00-05:00"}, 422, "as_of"),
 ]
 
 

@@ -39,10 +39,23 @@ async def test_csv_has_header_exact_decimals_quoting_and_filename(reporting: Ser
     assert rows[0] == ["customer", "currency", "current", "31_60", "61_90", "over_90", "total"]
     assert rows[1][0] == 'Smith, "Jr" & Co'
     assert Decimal(rows[1][3]) == Decimal("10.05") and Decimal(rows[1][-1]) == Decimal("10.05")
+    assert rows[-1][:2] == ["Total", "USD"] and Decimal(rows[-1][-1]) == Decimal("10.05")
 
     tb = await reporting.get(
         "/reports/trial-balance", params={"as_of": "2024-05-31", "format": "csv"}
     )
     table = list(csv.reader(io.StringIO(tb.text)))
-    assert table[0][:2] == ["account", "type"]
-    assert {r[0]: r[4] for r in table[1:]}["1100"] in ("0.10", "0.1000")
+    assert table[0] == [
+        "account",
+        "name",
+        "type",
+        "debit_total",
+        "credit_total",
+        "debit",
+        "credit",
+    ]
+    by_account = {r[0]: r for r in table[1:]}
+    assert by_account["1100"][1] == "Cash and bank"
+    assert Decimal(by_account["1100"][5]) == Decimal("0.10")
+    assert table[-1][0] == "Total"  # the totals row closes the file
+    assert Decimal(table[-1][5]) == Decimal(table[-1][6]) == Decimal("0.10")

@@ -66,11 +66,13 @@ async def check_all(client: ServiceClient, expected: Expected, checkpoints: list
         "/reports/stock-movements",
         **{"from": "2024-01-01", "to": END.isoformat(), "group_by": "month,warehouse,type"},
     )
-    got_moves = {
-        (r["period"], r["warehouse"], r["type"]): dec(r["net_value"]) for r in moves["rows"]
-    }
+    got_moves: dict[tuple[str, ...], Decimal] = {}
+    for r in moves["rows"]:  # one row per unit as well
+        key = (r["period"], r["warehouse"], r["type"])
+        got_moves[key] = got_moves.get(key, Decimal(0)) + dec(r["net_value"])
     want_moves = expected.movements(dt.date(2024, 1, 1), END)
     assert got_moves == want_moves
+    check_unit_totals(moves, ("net_quantity",), "net_value")
 
     sales = await get(
         client,
@@ -88,6 +90,23 @@ async def check_all(client: ServiceClient, expected: Expected, checkpoints: list
     assert got_sales == expected.sales(dt.date(2024, 1, 1), END)
     for r in sales["rows"]:
         assert dec(r["margin"]) == dec(r["revenue"]) - dec(r["cogs"])
+    check_unit_totals(sales, ("quantity",), "revenue")
+
+
+def check_unit_totals(report: dict[str, Any], quantities: tuple[str, ...], amount: str) -> None:
+    """The last totals row holds every row's amount; quantities only ever add up per unit."""
+    rows, totals = report["rows"], report["total_rows"]
+    assert sum((dec(r[amount]) for r in rows), Decimal(0)) == dec(totals[-1][amount])
+    units = {r["uom"] for r in rows}
+    for total in totals:
+        if total["uom"] is None:
+            assert all(total[q] is None for q in quantities)
+            continue
+        mine = [r for r in rows if r["uom"] == total["uom"]]
+        for q in quantities:
+            assert dec(total[q]) == sum((dec(r[q]) for r in mine), Decimal(0))
+    if len(units) > 1 or None in units:
+        assert totals[-1]["uom"] is None  # no one number for mixed units
 
 
 @settings(

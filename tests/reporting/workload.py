@@ -17,6 +17,7 @@ from tests.reporting import builders as b
 START = dt.date(2024, 1, 1)
 SPAN_DAYS = 540
 SKUS = ("A", "B", "C")
+UNITS = {"A": "pcs", "B": "kg", "C": "pcs"}
 HOUSES = ("W1", "W2")
 CUSTOMERS = ("acme", "globex")
 ZERO = Decimal(0)
@@ -44,6 +45,12 @@ def workloads(draw: st.DrawFn) -> Workload:
         lines = [(debit, x, ZERO), (other, y, ZERO), (credit, ZERO, x + y)]
         w.events.append(b.journal(next(entry_ids), day, lines))
         w.days.add(day)
+    for sku in SKUS:
+        if draw(st.booleans()):  # described (and maybe described again, older, out of order)
+            w.events.append(b.item_changed(sku, f"item {sku}", UNITS[sku], Decimal(3), _T0))
+            if draw(st.booleans()):
+                older = _T0 - dt.timedelta(days=1)
+                w.events.append(b.item_changed(sku, "stale", "box", Decimal(9), older))
     invoices = []
     for invoice_id in range(1, draw(st.integers(0, 3)) + 1):
         day = draw(days)
@@ -53,17 +60,48 @@ def workloads(draw: st.DrawFn) -> Workload:
             (draw(st.sampled_from(SKUS)), draw(quantities), draw(amounts))
             for _ in range(draw(st.integers(1, 2)))
         ]
+        total = sum((net for _, _, net in lines), ZERO)
+        fate = draw(st.sampled_from(["issued", "reissued", "asynchronous", "held", "refused"]))
+        w.days.add(day)
+        if fate == "refused":  # pending, then on hold: never issued, in no figure
+            w.events += [
+                b.invoice_status(
+                    invoice_id, customer, day, "pending", total, b.moment(day, 8), previous="draft"
+                ),
+                b.issue_requested(invoice_id, customer, day, lines),
+                b.invoice_status(
+                    invoice_id,
+                    customer,
+                    day,
+                    "on_hold",
+                    total,
+                    b.moment(day, 9),
+                    previous="pending",
+                ),
+            ]
+            continue
+        if fate == "asynchronous":  # pending until inventory issued the goods
+            w.events += [
+                b.invoice_status(
+                    invoice_id, customer, day, "pending", total, b.moment(day, 8), previous="draft"
+                ),
+                b.issue_requested(invoice_id, customer, day, lines),
+                b.goods_issued(invoice_id, day),
+            ]
         issued = b.invoice_issued(invoice_id, customer, day, lines, currency=currency, rate=rate)
         w.events.append(issued)
-        if draw(st.booleans()):  # issued again after a hold: the same lines, a higher number
+        if fate == "reissued":  # issued again after a hold: the same lines, a higher number
             w.events.append(
                 b.invoice_issued(
                     invoice_id, customer, day, lines, currency=currency, rate=rate, issue_no=2
                 )
             )
-        total = sum((net for _, _, net in lines), ZERO)
+        if fate == "held":  # as before issues waited for the goods: issued, then held
+            w.events.append(
+                b.invoice_status(invoice_id, customer, day, "on_hold", total, b.moment(day, 10))
+            )
+            continue
         invoices.append((invoice_id, customer, day, total, currency))
-        w.days.add(day)
         if draw(st.integers(0, 3)) == 0:
             voided = day + dt.timedelta(days=draw(st.integers(0, 60)))
             w.events.append(
@@ -77,25 +115,43 @@ def workloads(draw: st.DrawFn) -> Workload:
             part = (total / 3).quantize(Decimal("0.01"))
             w.events.append(b.payment(invoice_id * 10 + k, invoice_id, paid_on, part))
             w.days.add(paid_on)
+            if draw(st.integers(0, 2)) == 0:  # the payment bounced some days later
+                undone = paid_on + dt.timedelta(days=draw(st.integers(0, 30)))
+                w.events.append(b.payment_reversed(invoice_id * 10 + k, invoice_id, undone, part))
+                w.days.add(undone)
     for movement_id in range(1, draw(st.integers(0, 8)) + 1):
         day = draw(days)
         posted_at = b.moment(day, draw(st.integers(0, 23)))
+        # Newer movements carry their business day, sometimes earlier than the posting time
+        # (back-dated), and their unit; older ones carry neither.
+        dated = draw(st.booleans())
+        if dated:
+            day -= dt.timedelta(days=draw(st.sampled_from([0, 0, 1, 45])))
         kind = draw(st.sampled_from(["receipt", "issue", "adjustment", "transfer"]))
         sku = draw(st.sampled_from(SKUS))
         qty, value = draw(quantities), draw(amounts)
         reference = None
         if kind == "transfer":
-            lines = [(sku, "W1", -qty, -value), (sku, "W2", qty, value)]
+            moved = [(sku, "W1", -qty, -value), (sku, "W2", qty, value)]
         else:
             sign = -1 if kind == "issue" or (kind == "adjustment" and draw(st.booleans())) else 1
-            lines = [(sku, draw(st.sampled_from(HOUSES)), sign * qty, sign * value)]
+            moved = [(sku, draw(st.sampled_from(HOUSES)), sign * qty, sign * value)]
             if kind == "issue" and invoices and draw(st.booleans()):
                 reference = f"invoice:{draw(st.sampled_from(invoices))[0]}"
         w.events.append(
-            b.stock_moved(movement_id, kind, lines[0][1], posted_at, lines, reference=reference)
+            b.stock_moved(
+                movement_id,
+                kind,
+                moved[0][1],
+                posted_at,
+                moved,
+                reference=reference,
+                posting_date=day if dated else None,
+                uom=UNITS if dated else None,
+            )
         )
         w.days.add(day)
-        net = sum((ln[3] for ln in lines), ZERO)
+        net = sum((ln[3] for ln in moved), ZERO)
         if net != 0 and draw(st.integers(0, 3)) > 0:  # finance posted it (maybe a day later)
             booked = day + dt.timedelta(days=draw(st.sampled_from([0, 0, 0, 1])))
             counter = "2150" if net > 0 else "5000"
@@ -122,6 +178,9 @@ def workloads(draw: st.DrawFn) -> Workload:
     return w
 
 
+_T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
 def month(day: dt.date) -> str:
     return day.replace(day=1).isoformat()
 
@@ -138,12 +197,20 @@ class Expected:
                 known = self.issues.get(e.data["invoice_id"])
                 if known is None or known["issue_no"] < e.data["issue_no"]:
                     self.issues[e.data["invoice_id"]] = e.data
+        held = {
+            e.data["invoice_id"]
+            for e in events
+            if e.type == "finance.invoice-status-changed" and e.data["status"] == "on_hold"
+        }
+        for invoice_id in held:  # the workload never issues an invoice after its hold
+            self.issues.pop(invoice_id, None)
         self.voided = {
             e.data["invoice_id"]: dt.datetime.fromisoformat(e.data["changed_at"]).date()
             for e in events
             if e.type == "finance.invoice-status-changed" and e.data["status"] == "void"
         }
         self.payments = [e.data for e in events if e.type == "finance.payment-received"]
+        self.reversals = [e.data for e in events if e.type == "finance.payment-reversed"]
 
     def trial_balance(self, as_of: dt.date) -> dict[str, tuple[Decimal, Decimal]]:
         sums: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -169,7 +236,7 @@ class Expected:
     def stock(self, as_of: dt.date) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
         sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
         for move in self.moves:
-            if _day(move["posted_at"]) <= as_of:
+            if _posted_on(move) <= as_of:
                 for ln in move["lines"]:
                     sums[(ln["sku"], ln["warehouse"])][0] += Decimal(ln["quantity"])
                     sums[(ln["sku"], ln["warehouse"])][1] += Decimal(ln["value"])
@@ -179,7 +246,7 @@ class Expected:
         """(month, warehouse, type) → net value."""
         out: dict[tuple[str, ...], Decimal] = defaultdict(Decimal)
         for move in self.moves:
-            day = _day(move["posted_at"])
+            day = _posted_on(move)
             if start <= day <= end:
                 for ln in move["lines"]:
                     out[(month(day), ln["warehouse"], move["type"])] += Decimal(ln["value"])
@@ -226,6 +293,13 @@ class Expected:
                     if p["invoice_id"] == invoice_id and dt.date.fromisoformat(p["date"]) <= as_of
                 ),
                 ZERO,
+            ) - sum(
+                (
+                    Decimal(r["amount"])
+                    for r in self.reversals
+                    if r["invoice_id"] == invoice_id and dt.date.fromisoformat(r["date"]) <= as_of
+                ),
+                ZERO,
             )
             if Decimal(inv["total"]) - paid:
                 out[(inv["customer"], inv["currency"])] += Decimal(inv["total"]) - paid
@@ -246,7 +320,7 @@ class Expected:
         lag = ZERO
         for move in self.moves:
             net = sum((Decimal(ln["value"]) for ln in move["lines"]), ZERO)
-            if net and _day(move["posted_at"]) <= as_of:
+            if net and _posted_on(move) <= as_of:
                 lag += net
         for e in self.journal:
             if e["source"] == "stock" and dt.date.fromisoformat(e["date"]) <= as_of:
@@ -264,6 +338,13 @@ class Expected:
             "difference": stock_total - ledger,
             "explained_by_lag": lag,
         }
+
+
+def _posted_on(move: dict[str, Any]) -> dt.date:
+    """The movement's business day: its posting date, else the UTC day it was posted."""
+    if move.get("posting_date"):
+        return dt.date.fromisoformat(move["posting_date"])
+    return _day(move["posted_at"])
 
 
 def _day(stamp: str) -> dt.date:

@@ -24,6 +24,9 @@ from erp.reporting.config import ReportingSettings
 from erp.reporting.models import report_marks
 
 log = get_logger(__name__)
+# Part of every key: answers cached by a release whose reports had another shape (columns,
+# totals rows) are never served by this one.
+SHAPE = "2"
 
 
 class Store(Protocol):
@@ -114,7 +117,7 @@ class ReportCache:
 
     def key(self, report: str, params: dict[str, Any], stamp_: str) -> str:
         raw = json.dumps(params, sort_keys=True, default=str)
-        digest = hashlib.blake2b(f"{raw}|{stamp_}".encode(), digest_size=12).hexdigest()
+        digest = hashlib.blake2b(f"{raw}|{stamp_}|{SHAPE}".encode(), digest_size=12).hexdigest()
         return f"{self.prefix}{report}:{digest}"
 
     async def get(self, key: str) -> dict[str, Any] | None:

@@ -17,8 +17,13 @@ class ReportingSettings(ServiceSettings):
     reporting_inventory_accounts: str = Field("1300", min_length=1)
     # The longest range a report accepts, in days (10 years).
     reporting_max_range_days: int = Field(3660, ge=31, le=36_600)
-    # Where the dashboard's login form posts (the gateway's token endpoint).
-    reporting_login_url: str = "/auth/token"
+    # Where the dashboard's login form posts (the gateway's token endpoint), renews its token
+    # before it expires and ends the session (empty: the gateway offers none).
+    reporting_login_url: str = Field("/auth/token", min_length=1)
+    reporting_refresh_url: str = "/auth/refresh"
+    reporting_logout_url: str = "/auth/logout"
+    # How often the open dashboard reloads its figures, in seconds.
+    reporting_dashboard_reload_seconds: int = Field(60, ge=5, le=3600)
     # The Dapr state store that holds the cache with ERP_EVENT_TRANSPORT=dapr (the sidecar's
     # port is the platform's dapr_http_port).
     dapr_statestore_name: str = Field("statestore", min_length=1)

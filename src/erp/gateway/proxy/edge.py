@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from erp.gateway.proxy.config import EdgeHeadersConfig
 
+# The policy for what the services answer by default, JSON: nothing may load or run. An HTML
+# page (the dashboard, /docs) sends its own policy, which the edge keeps as it is: adding this
+# one next to it would block the page, since a browser enforces every policy it receives.
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 CORS_METHODS = b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 CORS_REQUEST_HEADERS = b"authorization, content-type, idempotency-key, x-request-id, traceparent"

@@ -11,21 +11,53 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
+from erp.platform import calendar
 from erp.platform.api import ReadConnection
 from erp.platform.auth import Principal, require_roles
+from erp.platform.errors import InvalidInput
 from erp.reporting.api.render import answer
 from erp.reporting.cache import ReportCache
 from erp.reporting.config import ReportingSettings
+from erp.reporting.domain.access import FINANCE_READERS, STOCK_READERS
+from erp.reporting.domain.periods import EARLIEST as EARLIEST_DAY
+from erp.reporting.domain.periods import LATEST as LATEST_DAY
 from erp.reporting.domain.periods import check_day, check_range
 from erp.reporting.domain.report import Report
 
-FINANCE_READERS = ("admin", "accountant", "viewer")
-STOCK_READERS = ("admin", "accountant", "warehouse", "viewer")
+__all__ = ["FINANCE_READERS", "STOCK_READERS"]  # re-exported for the routes
 
 Format = Annotated[
     Literal["json", "csv"], Query(description="`json` (default) or `csv` (columns and rows).")
 ]
-AsOf = Annotated[dt.date | None, Query(description="A date (YYYY-MM-DD); today when omitted.")]
+AS_OF_DOC = (
+    "A date (YYYY-MM-DD: the end of that day) or an RFC 3339 timestamp (UTC without a zone);"
+    " today when omitted. Reporting keeps its figures per business day, so a timestamp is read"
+    " as the whole business day it falls on in the company's time zone (`params.as_of` says"
+    " which)."
+)
+
+
+def _as_of(
+    as_of: Annotated[
+        str | None,
+        Query(
+            description=AS_OF_DOC,
+            examples=["2026-11-30", "2026-11-30T17:00:00+01:00"],
+            max_length=40,
+        ),
+    ] = None,
+) -> calendar.AsOf | None:
+    """calendar.AsOfQuery's parsing, and a 422 naming `as_of` for a timestamp whose year
+    cannot be represented in UTC either."""
+    if as_of is None:
+        return None
+    try:
+        return calendar.AsOf.parse(as_of)
+    except OverflowError:
+        raise InvalidInput("as_of", f"must be between {EARLIEST_DAY} and {LATEST_DAY}") from None
+
+
+AsOf = Annotated[calendar.AsOf | None, Depends(_as_of)]
 From = Annotated[
     dt.date | None,
     Query(
@@ -42,7 +74,8 @@ Warehouse = Annotated[
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    """Today in the company's time zone, as every service counts business days."""
+    return calendar.today()
 
 
 async def get_cache(request: Request) -> ReportCache:
@@ -68,9 +101,10 @@ class Reply:
     settings: ReportingSettings
     format: str
 
-    def day(self, as_of: dt.date | None) -> dt.date:
-        """`as_of`, today when omitted; a 422 naming `as_of` outside the supported years."""
-        return check_day("as_of", as_of or today())
+    def day(self, as_of: calendar.AsOf | None) -> dt.date:
+        """The business day of `as_of` (a timestamp's day: the read models are per day), today
+        when omitted; a 422 naming `as_of` outside the supported years."""
+        return check_day("as_of", as_of.day if as_of is not None else today())
 
     def range(self, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
         """The range asked for, the current month to date by default (`to` defaults to today,

@@ -20,7 +20,7 @@ from erp.reporting.domain.report import Report, read_position, with_lag
 CSV_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report as JSON, or with `format=csv` as RFC 4180 CSV (a header row,"
-        " then one line per row; decimals exact).",
+        " one line per row, then the totals rows; decimals exact).",
         "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
@@ -90,12 +90,13 @@ def _filename(name: str, params: dict[str, Any]) -> str:
 def csv_response(
     body: dict[str, Any], *, filename: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """RFC 4180: CRLF line ends, quoting where needed, a header row; decimals exact."""
+    """RFC 4180: CRLF line ends, quoting where needed, a header row, the rows and then the
+    totals rows; decimals exact."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     columns = body["columns"]
     writer.writerow(columns)
-    for row in body["rows"]:
+    for row in (*body["rows"], *body.get("total_rows", ())):  # older cached bodies have none
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
     return Response(
         out.getvalue(),

@@ -28,19 +28,23 @@ async def sales(
     reply: FinanceReport, start: From = None, end: To = None, group_by: GroupBy = "month"
 ) -> Response:
     """Quantity, revenue (base currency), cost of goods sold and margin of the invoices
-    issued between `from` and `to`, both included, in the groups `group_by` names. An unknown
-    grouping, `from` after `to` or a range longer than the configured maximum is a 422."""
+    issued between `from` and `to`, both included, in the groups `group_by` names and per
+    unit of measure (`uom`): quantities of different units are never added, `total_rows`
+    has a subtotal per unit when they are mixed. Draft, pending and on-hold invoices never
+    count. An unknown grouping, `from` after `to` or a range longer than the configured
+    maximum is a 422."""
     start, end = reply.range(start, end)
     sales_queries.parse_groups(group_by)
     compute = partial(sales_queries.sales, start=start, end=end, group_by=group_by)
     params = {"from": start, "to": end, "group_by": group_by}
-    return await reply("sales", params, families=("sales",), horizon=end, compute=compute)
+    return await reply("sales", params, families=("sales", "items"), horizon=end, compute=compute)
 
 
 @router.get("/ar-aging", response_model=ReportRead, responses=CSV_ANSWER)
 async def ar_aging(reply: FinanceReport, as_of: AsOf = None) -> Response:
-    """Open receivables at the end of `as_of` per customer and currency, in buckets of days
-    since the invoice date."""
+    """Open receivables at the end of `as_of`'s business day per customer and currency, in
+    buckets of days since the invoice date; a reversed payment counts as unpaid again from
+    the reversal's date. `total_rows` has one total per currency."""
     day = reply.day(as_of)
     compute = partial(sales_queries.ar_aging, as_of=day)
     return await reply("ar-aging", {"as_of": day}, families=("ar",), horizon=day, compute=compute)

@@ -10,16 +10,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from erp.contracts.finance import (
     InvoiceIssued,
+    InvoiceIssueRequested,
     InvoiceStatusChanged,
     InvoiceVoided,
     JournalPosted,
     PaymentReceived,
+    PaymentReversed,
     PeriodClosed,
 )
 from erp.contracts.inventory import (
+    InvoiceGoodsIssued,
+    IssueRejected,
+    ItemChanged,
     LowStock,
     MovementReversed,
     ReservationChanged,
@@ -28,9 +34,11 @@ from erp.contracts.inventory import (
 from erp.platform.db.upsert import Excluded, prefer_proposed, upsert
 from erp.platform.events.envelope import Event
 from erp.reporting.domain.changes import Changes, journal_changes, stock_changes
+from erp.reporting.domain.items import note_units, record_item
 from erp.reporting.domain.project import advance_position, bump, write_changes
 from erp.reporting.models import (
     ar_payments,
+    ar_reversals,
     closed_periods,
     low_stock,
     reservations,
@@ -38,8 +46,10 @@ from erp.reporting.models import (
     sales_lines,
 )
 
-FAMILIES = ("ledger", "stock", "sales", "ar")
+# "items": names, units and reorder points, which every stock and sales report shows.
+FAMILIES = ("ledger", "stock", "sales", "ar", "items")
 CENT = Decimal("0.01")
+ALWAYS = dt.date(1, 1, 1)  # a change that may alter answers about any date
 Apply = Callable[[AsyncConnection, Event], Awaitable[None]]
 
 
@@ -48,6 +58,8 @@ async def _stock_moved(conn: AsyncConnection, event: Event) -> None:
     changes = stock_changes(moved)
     if moved.invoice_id is not None:
         changes.touch("sales", await _invoice_day(conn, moved.invoice_id))
+    if await note_units(conn, moved.lines):
+        changes.touch("items", ALWAYS)
     await write_changes(conn, changes)
 
 
@@ -57,7 +69,7 @@ async def _invoice_day(conn: AsyncConnection, invoice_id: int) -> dt.date:
             select(sales_invoices.c.day).where(sales_invoices.c.invoice_id == invoice_id)
         )
     ).scalar()
-    return day if day is not None else dt.date(1, 1, 1)  # unknown yet: any answer may change
+    return day if day is not None else ALWAYS  # unknown yet: any answer may change
 
 
 async def _journal_posted(conn: AsyncConnection, event: Event) -> None:
@@ -87,15 +99,18 @@ async def _invoice_issued(conn: AsyncConnection, event: Event) -> None:
         "total": invoice.total,
         "issue_no": invoice.issue_no,
     }
-    row = {
-        "invoice_id": invoice.invoice_id,
-        "status": "issued",
-        "status_time": None,
-        "voided_on": None,
-        **header,
-    }
-    key = [sales_invoices.c.invoice_id]
-    await conn.execute(upsert(conn.dialect, sales_invoices, row, conflict=key, set_=header))
+    # Published only once the goods have left: the issue is a status change in the invoice's
+    # event order, so a later hold or void still wins and an earlier `pending` does not.
+    issued = {"status": "issued", "status_time": event.time, "status_sequence": event.sequence}
+    row = {"invoice_id": invoice.invoice_id, "voided_on": None, **issued, **header}
+    t = sales_invoices.c
+
+    def reissue(new: Excluded) -> dict[str, Any]:
+        return {**header, **prefer_proposed(_later(new), new, t, issued)}
+
+    await conn.execute(
+        upsert(conn.dialect, sales_invoices, row, conflict=[t.invoice_id], set_=reissue)
+    )
     await conn.execute(sales_lines.delete().where(sales_lines.c.invoice_id == invoice.invoice_id))
     if invoice.lines:
         await conn.execute(
@@ -129,14 +144,15 @@ async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
         issue_no=0,
         status=status.status,
         status_time=status.changed_at,
+        status_sequence=event.sequence,
         voided_on=voided_on,
     )
     t = sales_invoices.c
 
     def latest(new: Excluded) -> dict[str, Any]:
-        newer = t.status_time.is_(None) | (new.status_time > t.status_time)
+        changed = ("status", "total", "status_time", "status_sequence")
         return {
-            **prefer_proposed(newer, new, t, ("status", "total", "status_time")),
+            **prefer_proposed(_later(new), new, t, changed),
             "voided_on": func.coalesce(t.voided_on, new.voided_on),
         }
 
@@ -149,6 +165,13 @@ async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
     await bump(conn, changes.families)
 
 
+def _later(new: Excluded) -> ColumnElement[bool]:
+    """Whether the proposed invoice status comes after the stored one: by the sequence of the
+    invoice's events (finance's commit order), not by clocks that differ between replicas."""
+    t = sales_invoices.c
+    return t.status_sequence.is_(None) | (new.status_sequence > t.status_sequence)
+
+
 async def _payment_received(conn: AsyncConnection, event: Event) -> None:
     payment = PaymentReceived.from_data(event.data)
     row = dict(
@@ -159,6 +182,23 @@ async def _payment_received(conn: AsyncConnection, event: Event) -> None:
     )
     await conn.execute(upsert(conn.dialect, ar_payments, row))
     await bump(conn, {"ar": payment.date})
+
+
+async def _payment_reversed(conn: AsyncConnection, event: Event) -> None:
+    reversal = PaymentReversed.from_data(event.data)
+    row = dict(
+        payment_id=reversal.payment_id,
+        invoice_id=reversal.invoice_id,
+        day=reversal.date,
+        amount=reversal.amount,
+    )
+    await conn.execute(upsert(conn.dialect, ar_reversals, row))
+    await bump(conn, {"ar": reversal.date})
+
+
+async def _item_changed(conn: AsyncConnection, event: Event) -> None:
+    await record_item(conn, ItemChanged.from_data(event.data))
+    await bump(conn, {"items": ALWAYS})
 
 
 async def _low_stock(conn: AsyncConnection, event: Event) -> None:
@@ -179,6 +219,7 @@ async def _low_stock(conn: AsyncConnection, event: Event) -> None:
     await conn.execute(
         upsert(conn.dialect, low_stock, row, conflict=[t.sku, t.warehouse], set_=newest)
     )
+    await bump(conn, {"items": ALWAYS})  # a reorder point for an item not described yet
 
 
 async def _reservation(conn: AsyncConnection, event: Event) -> None:
@@ -212,15 +253,20 @@ async def _nothing(conn: AsyncConnection, event: Event) -> None:
 
 
 BY_TOPIC: dict[str, Apply] = {
+    ItemChanged.TOPIC: _item_changed,
     StockMoved.TOPIC: _stock_moved,
     MovementReversed.TOPIC: _nothing,
     ReservationChanged.TOPIC: _reservation,
     LowStock.TOPIC: _low_stock,
+    InvoiceGoodsIssued.TOPIC: _nothing,
+    IssueRejected.TOPIC: _nothing,
     JournalPosted.TOPIC: _journal_posted,
+    InvoiceIssueRequested.TOPIC: _nothing,
     InvoiceIssued.TOPIC: _invoice_issued,
     InvoiceStatusChanged.TOPIC: _invoice_status,
     InvoiceVoided.TOPIC: _nothing,
     PaymentReceived.TOPIC: _payment_received,
+    PaymentReversed.TOPIC: _payment_reversed,
     PeriodClosed.TOPIC: _period_closed,
 }
 

@@ -9,8 +9,10 @@ from decimal import Decimal
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.reporting.domain.accounts import account_name
 from erp.reporting.domain.periods import as_of_ranges
 from erp.reporting.domain.report import Report
+from erp.reporting.domain.totals import total_row
 from erp.reporting.models import ledger_accounts, ledger_balances
 
 ZERO = Decimal(0)
@@ -72,6 +74,7 @@ def trial_balance(balances: dict[str, Balance], *, as_of: dt.date) -> Report:
         rows.append(
             {
                 "account": code,
+                "name": account_name(code),
                 "type": b.type,
                 "debit_total": b.debit,
                 "credit_total": b.credit,
@@ -82,13 +85,20 @@ def trial_balance(balances: dict[str, Balance], *, as_of: dt.date) -> Report:
     return Report(
         name="trial-balance",
         params={"as_of": as_of.isoformat()},
-        columns=("account", "type", "debit_total", "credit_total", "debit", "credit"),
+        columns=("account", "name", "type", "debit_total", "credit_total", "debit", "credit"),
         rows=rows,
         totals={
             "debit": total_debit,
             "credit": total_credit,
             "balanced": total_debit == total_credit,
         },
+        total_rows=[
+            total_row(
+                rows,
+                label=("account", "Total"),
+                amounts=("debit_total", "credit_total", "debit", "credit"),
+            )
+        ],
     )
 
 
@@ -110,13 +120,18 @@ def profit_and_loss(
             income += amount
         else:
             expense += amount
-        rows.append({"account": code, "type": b.type, "amount": amount})
+        rows.append({"account": code, "name": account_name(code), "type": b.type, "amount": amount})
     return Report(
         name="profit-and-loss",
         params={"from": start.isoformat(), "to": end.isoformat()},
-        columns=("account", "type", "amount"),
+        columns=("account", "name", "type", "amount"),
         rows=rows,
         totals={"income": income, "expense": expense, "net_profit": income - expense},
+        total_rows=[
+            {"account": "Total income", "type": "income", "amount": income},
+            {"account": "Total expenses", "type": "expense", "amount": expense},
+            {"account": "Net profit", "amount": income - expense},
+        ],
     )
 
 
@@ -127,16 +142,31 @@ def balance_sheet(balances: dict[str, Balance], *, as_of: dt.date) -> Report:
         b = balances[code]
         sums[b.type] += b.normal
         if b.type in ("asset", "liability", "equity") and (b.debit or b.credit):
-            rows.append({"section": b.type, "account": code, "amount": b.normal})
+            rows.append(
+                {"section": b.type, "account": code, "name": account_name(code), "amount": b.normal}
+            )
     # Income and expense not yet closed into equity: the profit of the open period(s).
     profit = sums["income"] - sums["expense"]
-    rows.append({"section": "equity", "account": "current-period-profit", "amount": profit})
+    rows.append(
+        {
+            "section": "equity",
+            "account": "current-period-profit",
+            "name": "Profit of the open periods",
+            "amount": profit,
+        }
+    )
     equity = sums["equity"] + profit
     return Report(
         name="balance-sheet",
         params={"as_of": as_of.isoformat()},
-        columns=("section", "account", "amount"),
+        columns=("section", "account", "name", "amount"),
         rows=rows,
+        total_rows=[
+            {"section": "asset", "account": "Total assets", "amount": sums["asset"]},
+            {"section": "liability", "account": "Total liabilities", "amount": sums["liability"]},
+            {"section": "equity", "account": "Total equity", "amount": equity},
+            {"account": "Total liabilities and equity", "amount": sums["liability"] + equity},
+        ],
         totals={
             "assets": sums["asset"],
             "liabilities": sums["liability"],

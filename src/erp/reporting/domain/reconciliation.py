@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.reporting.domain.ledger import balances_as_of
 from erp.reporting.domain.report import Report
 from erp.reporting.domain.stock import positions_as_of
+from erp.reporting.domain.totals import total_row
 from erp.reporting.models import stock_links
 
 ZERO = Decimal(0)
@@ -81,4 +82,12 @@ async def reconciliation(
             "pending_movements": sum(pending.values()),
             "status": status,
         },
+        # The columns' sums; `totals.unexplained` is what the ledger holds beyond them.
+        total_rows=[
+            total_row(
+                rows,
+                label=("warehouse", "Total"),
+                amounts=("stock_value", "ledger_share", "difference", "pending_movements"),
+            )
+        ],
     )

@@ -1,4 +1,8 @@
-"""The shape every report has: rows under named columns, totals, and the position it reflects."""
+"""The shape every report has: rows under named columns, totals, and the position it reflects.
+
+`totals` sums up the report as named figures; `total_rows` are the same sums as the last lines
+of a table (keyed by `columns`, a label in the first), which the CSV ends with.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class Report:
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]
     totals: dict[str, Any] = field(default_factory=dict)
+    total_rows: list[dict[str, Any]] = field(default_factory=list)
     position: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -30,6 +35,7 @@ class Report:
             "columns": list(self.columns),
             "rows": self.rows,
             "totals": self.totals,
+            "total_rows": self.total_rows,
             **self.extra,
         }
 

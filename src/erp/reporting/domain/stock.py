@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.platform.errors import InvalidInput
 from erp.reporting.domain.periods import as_of_ranges, month_start, week_start
 from erp.reporting.domain.report import Report
-from erp.reporting.models import stock_balances, stock_flows
+from erp.reporting.domain.totals import unit_totals
+from erp.reporting.models import items, stock_balances, stock_flows
 
 ZERO = Decimal(0)
 COST = Decimal("0.0001")
 TIME_GRAINS = ("day", "week", "month")
 DIMENSIONS = {"item": "sku", "warehouse": "warehouse", "type": "type"}
+Held = dict[tuple[str, str], tuple[Decimal, Decimal]]  # (sku, warehouse) → (quantity, value)
 
 
 async def positions_as_of(
@@ -27,7 +29,7 @@ async def positions_as_of(
     *,
     sku: str | None = None,
     warehouse: str | None = None,
-) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+) -> Held:
     """(sku, warehouse) → (quantity, value) of every line posted up to `as_of`."""
     sb = stock_balances
     parts = []
@@ -49,7 +51,16 @@ async def positions_as_of(
     return {(sku, house): (quantity, value) for sku, house, quantity, value in rows}
 
 
-def valuation(held: dict[tuple[str, str], tuple[Decimal, Decimal]], *, as_of: dt.date) -> Report:
+Described = dict[str, tuple[str | None, str | None]]  # sku → (name, unit)
+
+
+def valuation(
+    held: Held,
+    *,
+    as_of: dt.date,
+    described: Described | None = None,
+) -> Report:
+    described = described or {}
     rows = []
     by_warehouse: dict[str, Decimal] = defaultdict(Decimal)
     total = ZERO
@@ -57,10 +68,13 @@ def valuation(held: dict[tuple[str, str], tuple[Decimal, Decimal]], *, as_of: dt
         if quantity == 0 and value == 0:
             continue
         unit = (value / quantity).quantize(COST, ROUND_HALF_EVEN) if quantity > 0 else None
+        name, uom = described.get(sku, (None, None))
         rows.append(
             {
                 "sku": sku,
+                "name": name,
                 "warehouse": warehouse,
+                "uom": uom,
                 "quantity": quantity,
                 "value": value,
                 "unit_cost": unit,
@@ -71,9 +85,10 @@ def valuation(held: dict[tuple[str, str], tuple[Decimal, Decimal]], *, as_of: dt
     return Report(
         name="stock-valuation",
         params={"as_of": as_of.isoformat()},
-        columns=("sku", "warehouse", "quantity", "value", "unit_cost"),
+        columns=("sku", "name", "warehouse", "uom", "quantity", "value", "unit_cost"),
         rows=rows,
         totals={"value": total, "by_warehouse": dict(sorted(by_warehouse.items()))},
+        total_rows=unit_totals(rows, label="sku", quantities=("quantity",), amounts=("value",)),
     )
 
 
@@ -117,9 +132,10 @@ async def movements(
 ) -> Report:
     grain, dims = parse_group_by(group_by)
     sf = stock_flows
-    keys = [sf.c[DIMENSIONS[d]] for d in dims]
+    keys: list[Any] = [sf.c[DIMENSIONS[d]] for d in dims]
     if grain:
         keys.insert(0, sf.c.day)
+    keys.append(items.c.uom)  # quantities are added up per unit only
     sums = [
         func.sum(sf.c.quantity_in).label("quantity_in"),
         func.sum(sf.c.quantity_out).label("quantity_out"),
@@ -127,16 +143,19 @@ async def movements(
         func.sum(sf.c.value_out).label("value_out"),
         func.sum(sf.c.lines).label("lines"),
     ]
-    statement = select(*keys, *sums).where(sf.c.day >= start, sf.c.day <= end)
+    statement = (
+        select(*keys, *sums)
+        .outerjoin(items, items.c.sku == sf.c.sku)
+        .where(sf.c.day >= start, sf.c.day <= end)
+    )
     if sku is not None:
         statement = statement.where(sf.c.sku == sku)
     if warehouse is not None:
         statement = statement.where(sf.c.warehouse == warehouse)
-    if keys:
-        statement = statement.group_by(*keys)
+    statement = statement.group_by(*keys)
     folded: dict[tuple[Any, ...], list[Decimal]] = {}
     for found in (await conn.execute(statement)).all():
-        key: tuple[Any, ...] = tuple(getattr(found, DIMENSIONS[d]) for d in dims)
+        key: tuple[Any, ...] = (*(getattr(found, DIMENSIONS[d]) for d in dims), found.uom)
         if grain:
             key = (bucket_of(found.day, grain), *key)
         values = [
@@ -154,9 +173,9 @@ async def movements(
         else:
             for i, v in enumerate(values):
                 current[i] += v
-    columns = (*(("period",) if grain else ()), *dims)
+    columns = (*(("period",) if grain else ()), *dims, "uom")
     rows = []
-    for key in sorted(folded, key=lambda k: tuple(str(p) for p in k)):
+    for key in sorted(folded, key=lambda k: tuple("" if p is None else str(p) for p in k)):
         qin, qout, vin, vout, lines = folded[key]
         row: dict[str, Any] = dict(zip(columns, key, strict=True))
         if grain:
@@ -190,4 +209,10 @@ async def movements(
             "value_out": sum((r["value_out"] for r in rows), ZERO),
             "lines": sum(r["lines"] for r in rows),
         },
+        total_rows=unit_totals(
+            rows,
+            label=columns[0],
+            quantities=("quantity_in", "quantity_out", "net_quantity"),
+            amounts=("value_in", "value_out", "net_value", "lines"),
+        ),
     )

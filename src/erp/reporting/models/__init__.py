@@ -145,6 +145,10 @@ sales_invoices = Table(
     Column("issue_no", Integer, nullable=False),  # 0 until the issue event arrives
     Column("status", String(16), nullable=False),
     timestamp_column("status_time", nullable=True),
+    # The invoice's event sequence (per `invoice/<id>` subject, in finance's commit order) of
+    # the event that set `status`: a later one wins, whatever the clocks of finance's replicas
+    # say. Null for rows written before it was kept: any event replaces them.
+    Column("status_sequence", BigInteger, nullable=True),
     Column("voided_on", Date, nullable=True),
     Index("ix_sales_invoices_day", "day"),
 )
@@ -178,6 +182,31 @@ ar_payments = Table(
     Column("day", Date, nullable=False),
     money_column("amount"),  # invoice currency
     Index("ix_ar_payments_invoice", "invoice_id", "day"),
+)
+
+# A reversed payment counts again from the reversal's date: paid as of D is the payments
+# dated up to D less the reversals dated up to D (either may arrive first).
+ar_reversals = Table(
+    "ar_reversals",
+    metadata,
+    Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("invoice_id", BigInteger, nullable=False),
+    Column("day", Date, nullable=False),
+    money_column("amount"),  # invoice currency
+    Index("ix_ar_reversals_invoice", "invoice_id", "day"),
+)
+
+# Items as inventory last described them. A row with `changed_at` null is known only from a
+# stock line's unit (an item created before its changes travelled): no name, no reorder point.
+items = Table(
+    "items",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200), nullable=True),
+    Column("uom", String(16), nullable=True),
+    quantity_column("reorder_point"),
+    Column("active", Boolean, nullable=False),
+    timestamp_column("changed_at", nullable=True),
 )
 
 low_stock = Table(
@@ -235,6 +264,8 @@ READ_MODELS = (
     sales_lines,
     sales_cogs,
     ar_payments,
+    ar_reversals,
+    items,
     low_stock,
     reservations,
     closed_periods,

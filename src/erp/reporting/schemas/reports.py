@@ -54,3 +54,11 @@ class ReportRead(BaseModel):
         description="Sums over the rows; which ones depends on the report.",
         examples=[{"debit": "250.00", "credit": "250.00", "balanced": True}],
     )
+    total_rows: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The totals as table lines keyed by `columns` (the CSV's last lines), the"
+        " first column naming them (`Total`, `Subtotal`, `Total income`...). Quantities are"
+        " only added within one unit: mixed units give a `Subtotal` per `uom` and a `Total`"
+        " of the amounts alone.",
+        examples=[[{"account": "Total", "debit": "250.00", "credit": "250.00"}]],
+    )
