@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -172,28 +172,23 @@ def _later(new: Excluded) -> ColumnElement[bool]:
     return t.status_sequence.is_(None) | (new.status_sequence > t.status_sequence)
 
 
-async def _payment_received(conn: AsyncConnection, event: Event) -> None:
-    payment = PaymentReceived.from_data(event.data)
+async def _record_flow(
+    conn: AsyncConnection, table: Table, flow: PaymentReceived | PaymentReversed
+) -> None:
+    """A payment, or its reversal, against an invoice on its date: one row per payment."""
     row = dict(
-        payment_id=payment.payment_id,
-        invoice_id=payment.invoice_id,
-        day=payment.date,
-        amount=payment.amount,
+        payment_id=flow.payment_id, invoice_id=flow.invoice_id, day=flow.date, amount=flow.amount
     )
-    await conn.execute(upsert(conn.dialect, ar_payments, row))
-    await bump(conn, {"ar": payment.date})
+    await conn.execute(upsert(conn.dialect, table, row))
+    await bump(conn, {"ar": flow.date})
+
+
+async def _payment_received(conn: AsyncConnection, event: Event) -> None:
+    await _record_flow(conn, ar_payments, PaymentReceived.from_data(event.data))
 
 
 async def _payment_reversed(conn: AsyncConnection, event: Event) -> None:
-    reversal = PaymentReversed.from_data(event.data)
-    row = dict(
-        payment_id=reversal.payment_id,
-        invoice_id=reversal.invoice_id,
-        day=reversal.date,
-        amount=reversal.amount,
-    )
-    await conn.execute(upsert(conn.dialect, ar_reversals, row))
-    await bump(conn, {"ar": reversal.date})
+    await _record_flow(conn, ar_reversals, PaymentReversed.from_data(event.data))
 
 
 async def _item_changed(conn: AsyncConnection, event: Event) -> None:
