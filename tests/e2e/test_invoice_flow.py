@@ -125,10 +125,20 @@ def test_stock_invoice_cogs_payment_and_verify(system: dict[str, Any]) -> None:
                 },
             )
         )
-        issued = _ok(finance.post(f"/invoices/{invoice['id']}/issue", json={}), 200)
-        assert issued["status"] == "issued" and Decimal(issued["total"]) == Decimal("132.00")
+        # Issuing asks inventory for the goods (202, pending); once they left stock finance
+        # posts the sale and COGS at 12.50 a lamp, and the invoice is issued.
+        pending = finance.post(f"/invoices/{invoice['id']}/issue", json={})
+        assert pending.status_code == 202, pending.text
+        assert pending.json()["status"] == "pending"
+        assert pending.headers["location"] == f"../{invoice['id']}"
 
-        # inventory issues the goods from finance's event; finance posts COGS at 12.50 a lamp.
+        def invoice_status() -> str:
+            return str(_ok(finance.get(f"/invoices/{invoice['id']}"), 200)["status"])
+
+        assert wait_until(lambda: invoice_status() == "issued", 20), invoice_status()
+        issued = _ok(finance.get(f"/invoices/{invoice['id']}"), 200)
+        assert Decimal(issued["total"]) == Decimal("132.00")
+
         def stock_on_hand() -> Decimal:
             items = _ok(inventory.get("/stock", params={"sku": "LAMP"}), 200)["items"]
             return Decimal(items[0]["on_hand"])

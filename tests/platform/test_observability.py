@@ -72,6 +72,8 @@ async def test_traceparent_reaches_the_outbox(
     async with service_client(SPEC, database_url=url, data_dir=tmp_path) as client:
         await client.post("/warehouses", json={"code": "W", "name": "W"})
         await client.post("/items", json={"sku": "A", "name": "A", "uom": "ea"})
+        async with client.app.state.runtime.db.read() as conn:
+            before = set((await conn.execute(text("SELECT event_id FROM outbox"))).scalars())
         response = await client.post(
             "/movements",
             headers={"traceparent": trace},
@@ -83,7 +85,9 @@ async def test_traceparent_reaches_the_outbox(
         )
         assert response.status_code == 201
         async with client.app.state.runtime.db.read() as conn:
-            payloads = (await conn.execute(text("SELECT payload FROM outbox"))).scalars().all()
+            rows = (await conn.execute(text("SELECT event_id, payload FROM outbox"))).all()
+    # The events the traced request caused (not those of the untraced set-up before it).
+    payloads = [payload for event_id, payload in rows if event_id not in before]
     assert payloads and all(trace in p for p in payloads)
 
 

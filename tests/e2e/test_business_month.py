@@ -1,0 +1,540 @@
+"""Two months of a small trading company, run through the gateway by the people who do the work,
+on the embedded system and on PostgreSQL + Redis; then the checks a bookkeeper makes by hand.
+
+The clerk receives goods at several prices (one receipt back-dated), transfers, counts and holds
+stock; the accountant invoices in two currencies with tax (one invoice short of stock), takes
+partial and full payments, reverses a bounced one, posts a manual entry and closes the first
+month. Every attempt to post into the closed month is refused. Then, as of a day before the
+books start, a day inside the closed month and today: the trial balance balances, the inventory
+account equals the stock valuation, revenue is the issued invoices of the period and COGS sits
+in the same period, AR aging is the open invoices; `erp inventory verify` and `erp finance
+verify` pass and `erp reporting rebuild` changes no figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.stacks import Refused, Stack, User, distributed, embedded
+from tests.support.processes import wait_until
+
+D = Decimal
+CENT = D("0.01")
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    if request.param == "embedded":
+        with embedded(tmp_path) as system:
+            yield system
+    else:
+        postgres = request.getfixturevalue("postgres")
+        redis_url = request.getfixturevalue("redis_url")
+        with distributed(tmp_path, postgres, redis_url) as system:
+            yield system
+
+
+def month_start(day: dt.date, back: int) -> dt.date:
+    """The first day of the month `back` months before `day`'s."""
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class Books:
+    """What the bookkeeper writes down as the month goes: the figures to check against."""
+
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> invoice
+    issued: dict[str, dt.date] = field(default_factory=dict)  # name -> date it counts on
+    revenue: dict[str, D] = field(default_factory=dict)  # name -> net in the base currency
+
+
+def problem(error: Refused, status: int, *words: str) -> None:
+    text = str(error)
+    assert f": {status} " in text, text
+    for word in words:
+        assert word in text, (word, text)
+
+
+def refused(call: Any, status: int, *words: str) -> None:
+    try:
+        call()
+    except Refused as error:
+        problem(error, status, *words)
+    else:  # pragma: no cover - the assertion is the point
+        raise AssertionError(f"expected {status}")
+
+
+def issue(accountant: User, invoice_id: int) -> dict[str, Any]:
+    """Issue and follow the invoice until inventory has answered: issued or on hold."""
+    answer = accountant.post(f"/api/finance/invoices/{invoice_id}/issue", {}, expect=202)
+    assert answer["status"] == "pending", answer
+    final: dict[str, Any] = {}
+
+    def settled() -> bool:
+        final.update(accountant.get(f"/api/finance/invoices/{invoice_id}"))
+        return final["status"] != "pending"
+
+    assert wait_until(settled, 30, 0.1), final
+    return final
+
+
+def line(sku: str, warehouse: str, quantity: str, price: str, tax: str) -> dict[str, str]:
+    """An invoice line."""
+    return {
+        "sku": sku,
+        "warehouse": warehouse,
+        "quantity": quantity,
+        "unit_price": price,
+        "tax_rate": tax,
+    }
+
+
+def receipt(
+    clerk: User, warehouse: str, day: dt.date, *lines: tuple[str, str, str]
+) -> dict[str, Any]:
+    body = {
+        "type": "receipt",
+        "warehouse": warehouse,
+        "posting_date": day.isoformat(),
+        "lines": [{"sku": s, "quantity": q, "unit_cost": c} for s, q, c in lines],
+    }
+    moved: dict[str, Any] = clerk.post("/api/inventory/movements", body)
+    return moved
+
+
+def balances(user: User, as_of: str) -> dict[str, D]:
+    rows = user.get("/api/finance/trial-balance", as_of=as_of)["rows"]
+    return {r["account"]: D(r["balance"]) for r in rows}
+
+
+def stock_value(user: User, as_of: str) -> D:
+    total, cursor = D(0), None
+    while True:
+        page = user.get(
+            "/api/inventory/stock", as_of=as_of, **({"cursor": cursor} if cursor else {})
+        )
+        total += sum((D(i["value"]) for i in page["items"]), D(0))
+        cursor = page["next_cursor"]
+        if not cursor:
+            return total
+
+
+DEBIT_NORMAL = {"asset", "expense"}
+
+
+def reporting_balances(report: dict[str, Any]) -> dict[str, D]:
+    """Reporting's trial balance (debit and credit columns) as finance states balances: on
+    the account's normal side, so a credit on an expense account is negative."""
+    out = {}
+    for r in report["rows"]:
+        net = D(r["debit"]) - D(r["credit"])
+        balance = net if r["type"] in DEBIT_NORMAL else -net
+        if balance:
+            out[r["account"]] = balance
+    return out
+
+
+def settled(stack: Stack) -> None:
+    """Every event has been applied: finance's inventory account equals inventory's valuation,
+    and reporting's trial balance equals finance's."""
+    admin, today = stack.users["admin"], dt.date.today().isoformat()
+
+    def agreed() -> bool:
+        books = balances(admin, today)
+        if books.get("1300", D(0)) != stock_value(admin, today):
+            return False
+        report = admin.get("/api/reporting/reports/trial-balance", as_of=today)
+        return reporting_balances(report) == {k: v for k, v in books.items() if v}
+
+    if not wait_until(agreed, 60, 0.2):
+        books = balances(admin, today)
+        report = admin.get("/api/reporting/reports/trial-balance", as_of=today)
+        raise AssertionError(
+            f"the services never agreed: finance {books}, stock {stock_value(admin, today)}, "
+            f"reporting {report['rows']}"
+        )
+
+
+def run_the_month(stack: Stack, today: dt.date) -> tuple[dt.date, dt.date, Books]:
+    users = stack.users
+    clerk, accountant, viewer = (
+        users["clerk"],
+        users["accountant"],
+        users["viewer"],
+    )
+    m1, m2 = month_start(today, 2), month_start(today, 1)
+    day = lambda m, d: m + dt.timedelta(days=d - 1)  # noqa: E731
+    books = Books()
+
+    # Master data, by the people who own it; a viewer may read, never write.
+    for code in ("MAIN", "EAST"):
+        clerk.post("/api/inventory/warehouses", {"code": code, "name": code.title()})
+    for sku, uom, point in (("LAMP", "ea", "5"), ("CABLE", "m", "20"), ("DESK", "ea", "1")):
+        clerk.post(
+            "/api/inventory/items",
+            {"sku": sku, "name": sku.title(), "uom": uom, "reorder_point": point},
+        )
+    refused(lambda: viewer.post("/api/inventory/warehouses", {"code": "X", "name": "x"}), 403)
+
+    # Month one. The owner puts in capital; goods come in at two prices.
+    accountant.post(
+        "/api/finance/journal-entries",
+        {
+            "date": day(m1, 1).isoformat(),
+            "memo": "owner's capital",
+            "lines": [
+                {"account": "1100", "debit": "5000.00", "credit": "0"},
+                {"account": "3100", "debit": "0", "credit": "5000.00"},
+            ],
+        },
+    )
+    receipt(clerk, "MAIN", day(m1, 2), ("LAMP", "10", "12.00"), ("CABLE", "100", "0.50"))
+    receipt(clerk, "MAIN", day(m1, 5), ("LAMP", "10", "14.00"))
+    clerk.post(
+        "/api/inventory/movements",
+        {
+            "type": "transfer",
+            "warehouse": "MAIN",
+            "to_warehouse": "EAST",
+            "posting_date": day(m1, 8).isoformat(),
+            "lines": [{"sku": "LAMP", "quantity": "4"}],
+        },
+    )
+    # Moving stock back in time before a later movement of the same bin would rewrite costs
+    # already booked: refused, naming the date.
+    refused(lambda: receipt(clerk, "MAIN", day(m1, 4), ("LAMP", "1", "11.00")), 409, "posting_date")
+
+    books.invoices["INV1"] = accountant.post(
+        "/api/finance/invoices",
+        {
+            "customer": "ACME",
+            "date": day(m1, 10).isoformat(),
+            "lines": [
+                line("LAMP", "MAIN", "6", "30.00", "10"),
+                line("CABLE", "MAIN", "40", "1.20", "10"),
+            ],
+        },
+    )
+    assert issue(accountant, books.invoices["INV1"]["id"])["status"] == "issued"
+    books.issued["INV1"], books.revenue["INV1"] = day(m1, 10), D("228.00")
+
+    # A receipt entered late, dated the day the desks arrived (nothing later in that bin).
+    receipt(clerk, "EAST", day(m1, 3), ("DESK", "5", "100.00"))
+    # The count found two metres of cable missing.
+    clerk.post(
+        "/api/inventory/movements",
+        {
+            "type": "adjustment",
+            "warehouse": "MAIN",
+            "reason": "stock count",
+            "posting_date": day(m1, 15).isoformat(),
+            "lines": [{"sku": "CABLE", "quantity": "-2"}],
+        },
+    )
+    accountant.post(
+        "/api/finance/payments",
+        {
+            "invoice": books.invoices["INV1"]["id"],
+            "amount": "100.00",
+            "date": day(m1, 18).isoformat(),
+            "account": "1100",
+        },
+    )
+    accountant.post(
+        "/api/finance/journal-entries",
+        {
+            "date": day(m1, 20).isoformat(),
+            "memo": "rent",
+            "lines": [
+                {"account": "6100", "debit": "500.00", "credit": "0"},
+                {"account": "1100", "debit": "0", "credit": "500.00"},
+            ],
+        },
+    )
+    books.invoices["INV2"] = accountant.post(
+        "/api/finance/invoices",
+        {
+            "customer": "BETA",
+            "currency": "EUR",
+            "rate": "1.10",
+            "date": day(m1, 22).isoformat(),
+            "lines": [
+                line("DESK", "EAST", "2", "250.00", "20"),
+            ],
+        },
+    )
+    assert issue(accountant, books.invoices["INV2"]["id"])["status"] == "issued"
+    books.issued["INV2"], books.revenue["INV2"] = day(m1, 22), D("550.00")
+
+    # Fifty lamps are not there: the invoice is held, and nothing of it is ever posted.
+    books.invoices["INV3"] = accountant.post(
+        "/api/finance/invoices",
+        {
+            "customer": "ACME",
+            "date": day(m1, 25).isoformat(),
+            "lines": [line("LAMP", "MAIN", "50", "30", "10")],
+        },
+    )
+    held = issue(accountant, books.invoices["INV3"]["id"])
+    assert held["status"] == "on_hold" and "LAMP" in (held.get("hold_reason") or ""), held
+
+    # A hold for a customer; a sample taken from it; the rest stays held, then is released.
+    hold = clerk.post(
+        "/api/inventory/reservations",
+        {"sku": "LAMP", "warehouse": "MAIN", "quantity": "3", "reference": "SO-7"},
+    )
+    clerk.post(
+        "/api/inventory/movements",
+        {
+            "type": "issue",
+            "warehouse": "MAIN",
+            "reference": "sample",
+            "posting_date": day(m1, 26).isoformat(),
+            "lines": [{"sku": "LAMP", "quantity": "1", "reservation_id": hold["id"]}],
+        },
+    )
+    still = clerk.get(f"/api/inventory/reservations/{hold['id']}")
+    assert still["status"] == "active" and D(still["quantity"]) == 2, still
+    clerk.post(f"/api/inventory/reservations/{hold['id']}/release", {}, expect=200)
+
+    # The euro invoice is paid in full at a better rate: an exchange gain.
+    accountant.post(
+        "/api/finance/payments",
+        {
+            "invoice": books.invoices["INV2"]["id"],
+            "amount": "600.00",
+            "rate": "1.12",
+            "date": day(m1, 28).isoformat(),
+            "account": "1100",
+        },
+    )
+    # Money cannot be "received" into receivables itself.
+    refused(
+        lambda: accountant.post(
+            "/api/finance/payments",
+            {
+                "invoice": books.invoices["INV1"]["id"],
+                "amount": "1.00",
+                "account": "1200",
+                "date": day(m1, 28).isoformat(),
+            },
+        ),
+        422,
+        "account",
+    )
+    # Goods that left for an invoice come back only through the invoice.
+    issued_for_inv1 = clerk.get(
+        "/api/inventory/movements", type="issue", sku="CABLE", warehouse="MAIN"
+    )["items"]
+    invoice_move = next(
+        m for m in issued_for_inv1 if m["reference"] == f"invoice:{books.invoices['INV1']['id']}"
+    )
+    refused(
+        lambda: clerk.post(
+            f"/api/inventory/movements/{invoice_move['id']}/reverse", {"reason": "x"}
+        ),
+        409,
+        "invoice",
+    )
+
+    # Close month one once everything in it has been posted.
+    settled(stack)
+    closed = (m2 - dt.timedelta(days=1)).isoformat()
+    accountant.post("/api/finance/periods/close", {"date": closed})
+    refused(
+        lambda: accountant.post(
+            "/api/finance/journal-entries",
+            {
+                "date": day(m1, 15).isoformat(),
+                "memo": "late",
+                "lines": [
+                    {"account": "6100", "debit": "1", "credit": "0"},
+                    {"account": "1100", "debit": "0", "credit": "1"},
+                ],
+            },
+        ),
+        409,
+        closed,
+    )
+    late = accountant.post(
+        "/api/finance/invoices",
+        {
+            "customer": "ACME",
+            "date": day(m1, 20).isoformat(),
+            "lines": [{"sku": "CABLE", "warehouse": "MAIN", "quantity": "1", "unit_price": "2"}],
+        },
+    )
+    refused(
+        lambda: accountant.post(f"/api/finance/invoices/{late['id']}/issue", {}, expect=202),
+        409,
+        closed,
+    )
+
+    def movement_refused() -> bool:
+        try:
+            receipt(clerk, "EAST", day(m1, 30), ("CABLE", "1", "0.50"))
+        except Refused as error:
+            problem(error, 409, "posting_date", closed)
+            return True
+        raise AssertionError("a movement into the closed month was accepted")
+
+    # Inventory hears of the close from finance's event.
+    assert wait_until(movement_refused, 20, 0.2)
+
+    # Month two.
+    receipt(clerk, "MAIN", day(m2, 3), ("LAMP", "10", "16.00"))
+    books.invoices["INV4"] = accountant.post(
+        "/api/finance/invoices",
+        {
+            "customer": "ACME",
+            "date": day(m2, 5).isoformat(),
+            "lines": [line("LAMP", "MAIN", "5", "32.00", "10")],
+        },
+    )
+    assert issue(accountant, books.invoices["INV4"]["id"])["status"] == "issued"
+    books.issued["INV4"], books.revenue["INV4"] = day(m2, 5), D("160.00")
+    refused(
+        lambda: accountant.post(
+            "/api/finance/payments",
+            {
+                "invoice": books.invoices["INV4"]["id"],
+                "amount": "1.00",
+                "date": day(m2, 4).isoformat(),
+            },
+        ),
+        422,
+        "date",
+    )
+    accountant.post(
+        "/api/finance/payments",
+        {
+            "invoice": books.invoices["INV1"]["id"],
+            "amount": "150.80",
+            "date": day(m2, 6).isoformat(),
+        },
+    )
+    bounced = accountant.post(
+        "/api/finance/payments",
+        {
+            "invoice": books.invoices["INV4"]["id"],
+            "amount": "176.00",
+            "date": day(m2, 7).isoformat(),
+        },
+    )
+    assert (
+        accountant.get(f"/api/finance/invoices/{books.invoices['INV4']['id']}")["status"] == "paid"
+    )
+    accountant.post(
+        f"/api/finance/payments/{bounced['id']}/reverse",
+        {"date": day(m2, 9).isoformat(), "reason": "bounced"},
+    )
+    reopened = accountant.get(f"/api/finance/invoices/{books.invoices['INV4']['id']}")
+    assert reopened["status"] == "issued" and D(reopened["open_amount"]) == D("176.00")
+    settled(stack)
+    return m1, m2, books
+
+
+def invoice_costs(user: User, books: Books) -> dict[str, D]:
+    """What each invoice's goods cost, as inventory valued them when they left."""
+    costs: dict[str, D] = {}
+    for name, invoice in books.invoices.items():
+        reference = f"invoice:{invoice['id']}"
+        moves = user.get("/api/inventory/movements", type="issue", limit=200)["items"]
+        costs[name] = -sum(
+            (D(ln["value"]) for m in moves if m["reference"] == reference for ln in m["lines"]),
+            D(0),
+        )
+    return costs
+
+
+def open_receivables(books: Books, as_of: dt.date, today: dt.date) -> D:
+    """By hand: INV1 250.80 less 100.00 paid on day 18, the rest paid in month two; INV2 paid
+    in full; INV4 176.00 paid and reversed; INV3 never issued."""
+    m1, m2 = month_start(today, 2), month_start(today, 1)
+    open_ = D(0)
+    if as_of >= m1 + dt.timedelta(days=9):
+        open_ += D("250.80")
+    if as_of >= m1 + dt.timedelta(days=17):
+        open_ -= D("100.00")
+    if as_of >= m2 + dt.timedelta(days=5):
+        open_ -= D("150.80")
+    if as_of >= m2 + dt.timedelta(days=4):
+        open_ += D("176.00")
+    return open_
+
+
+def report(user: User, name: str, **params: Any) -> dict[str, Any]:
+    body: dict[str, Any] = user.get(f"/api/reporting/reports/{name}", **params)
+    body.pop("position", None)
+    return body
+
+
+def check_books(stack: Stack, as_of: dt.date, books: Books, today: dt.date) -> None:
+    accountant = stack.users["accountant"]
+    day = as_of.isoformat()
+    trial = accountant.get("/api/finance/trial-balance", as_of=day)
+    assert D(trial["total_debit"]) == D(trial["total_credit"]), trial
+    reported = report(accountant, "trial-balance", as_of=day)
+    assert reported["totals"]["balanced"] is True, reported["totals"]
+
+    # The inventory account equals the stock, as finance, inventory and reporting each see it.
+    account = balances(accountant, day).get("1300", D(0))
+    assert account == stock_value(accountant, day)
+    valuation = report(accountant, "stock-valuation", as_of=day)
+    assert D(valuation["totals"]["value"]) == account, valuation["totals"]
+
+    # AR aging is the open invoices (all in the base currency but INV2, paid by then).
+    expected = open_receivables(books, as_of, today)
+    assert balances(accountant, day).get("1200", D(0)) == expected
+    aging = report(accountant, "ar-aging", as_of=day)
+    open_total = sum((D(c["total"]) for c in aging["totals"]["by_currency"].values()), D(0))
+    assert open_total == expected, aging["totals"]
+
+
+def period_figures(user: User, start: dt.date, end: dt.date) -> dict[str, D]:
+    """Movement of each account over [start, end], from the trial balance at both ends."""
+    before = balances(user, (start - dt.timedelta(days=1)).isoformat())
+    after = balances(user, end.isoformat())
+    return {k: after.get(k, D(0)) - before.get(k, D(0)) for k in set(before) | set(after)}
+
+
+def test_a_business_month_adds_up(stack: Stack) -> None:
+    today = dt.date.today()
+    m1, m2, books = run_the_month(stack, today)
+    accountant = stack.users["accountant"]
+    end_m1 = m2 - dt.timedelta(days=1)
+
+    for as_of in (m1 - dt.timedelta(days=1), m1 + dt.timedelta(days=19), today):
+        check_books(stack, as_of, books, today)
+
+    # Revenue of each month is its issued invoices; their cost of goods sits beside it.
+    costs = invoice_costs(accountant, books)
+    assert costs["INV3"] == 0  # held: nothing left the shelf
+    for start, end, names in ((m1, end_m1, ("INV1", "INV2")), (m2, today, ("INV4",))):
+        moved = period_figures(accountant, start, end)
+        assert moved.get("4000", D(0)) == sum(books.revenue[n] for n in names)
+        assert moved.get("5000", D(0)) == sum(costs[n] for n in names)
+        pnl = report(
+            accountant, "profit-and-loss", **{"from": start.isoformat(), "to": end.isoformat()}
+        )
+        assert D(pnl["totals"]["income"]) == sum(books.revenue[n] for n in names), pnl["totals"]
+
+    # The operator's checks change nothing.
+    for service in ("inventory", "finance"):
+        result = stack.cli(service, service, "verify")
+        assert result.returncode == 0, result.stdout + result.stderr
+    dates = (m1 - dt.timedelta(days=1), m1 + dt.timedelta(days=19), today)
+    reports = ("trial-balance", "stock-valuation", "ar-aging", "balance-sheet")
+    before = {(n, d): report(accountant, n, as_of=d.isoformat()) for n in reports for d in dates}
+    rebuilt = stack.cli("reporting", "reporting", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    after = {(n, d): report(accountant, n, as_of=d.isoformat()) for n in reports for d in dates}
+    assert after == before
