@@ -88,11 +88,13 @@ def bad_tokens() -> dict[str, str]:
 
 
 def start_gateway(
-    tmp: Path, *, upstream: str, redis_url: str | None, **extra: str
+    tmp: Path, *, upstream: str, redis_url: str | None, migrate: bool = True, **extra: str
 ) -> tuple[Any, Path]:
+    """A gateway process on its own SQLite database (migrated unless `migrate=False`)."""
     data = tmp / f"gw-{uuid.uuid4().hex[:6]}"
     data.mkdir()
-    upgrade(GATEWAY.migrations, f"sqlite+aiosqlite:///{data / 'gateway.db'}")
+    if migrate:
+        upgrade(GATEWAY.migrations, f"sqlite+aiosqlite:///{data / 'gateway.db'}")
     env = {
         "ERP_DATA_DIR": str(data),
         "ERP_DATABASE_URL": f"sqlite:///{data / 'gateway.db'}",

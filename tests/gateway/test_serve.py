@@ -10,8 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from erp.gateway.main import SPEC as GATEWAY
 from erp.gateway.serve import client_connection_limit
-from tests.gateway.conftest import start_gateway
+from erp.platform.db.migrations import upgrade
+from tests.gateway.conftest import ADMIN_PASSWORD, start_gateway
 from tests.support.processes import status_of, wait_until
 
 
@@ -46,6 +48,30 @@ def test_bootstrap_admin_gets_a_generated_password_printed_once(tmp_path: Path) 
             gateway.url + "/auth/token", data={"username": "admin", "password": password}
         )
         assert r.status_code == 200, r.text
+
+
+def test_a_gateway_started_before_its_schema_creates_the_admin_once_migrated(
+    tmp_path: Path,
+) -> None:
+    """A first install starts the pods together with the migration Jobs: the gateway waits,
+    unready, and the admin can sign in once the schema is there, without a restart."""
+    cm, data = start_gateway(tmp_path, upstream="http://127.0.0.1:9", redis_url=None, migrate=False)
+    with cm as gateway:
+        assert wait_until(lambda: status_of(gateway.url + "/healthz") == 200, 20)
+        assert status_of(gateway.url + "/readyz") == 503
+
+        def signs_in() -> bool:
+            r = httpx.post(
+                gateway.url + "/auth/token",
+                data={"username": "admin", "password": ADMIN_PASSWORD},
+            )
+            return r.status_code == 200
+
+        assert not signs_in()
+        upgrade(GATEWAY.migrations, f"sqlite+aiosqlite:///{data / 'gateway.db'}")
+        assert wait_until(lambda: status_of(gateway.url + "/readyz") == 200, 20)
+        assert wait_until(signs_in, 10), gateway.log.read_text()[-2000:]
+        assert "bootstrap_admin_waiting" in gateway.log.read_text()
 
 
 def test_socket_directory_fits_unix_path_limit_under_a_long_tmpdir(

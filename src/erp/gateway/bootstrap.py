@@ -19,24 +19,52 @@ from erp.platform.runtime import Runtime
 
 ADMIN = "admin"
 LISTENING_POLL_SECONDS = 0.05
+# How often a gateway that started before its schema looks again (its readiness check waits
+# for the same migration).
+SCHEMA_POLL_SECONDS = 1.0
 log = get_logger(__name__)
 
 
 async def ensure_admin(runtime: Runtime) -> None:
     """Create `admin` with ERP_ADMIN_PASSWORD, or with a generated password shown once.
 
+    On a first install the pods start together with the migration Jobs (`helm install --wait`,
+    Argo CD), so the users table may not exist yet: the gateway then waits for it in the
+    background and creates the user once it is there, instead of leaving a release nobody can
+    sign in to until a pod restarts.
+
     A generated one is made only once the gateway listens: a start that fails (a busy port)
     then leaves no account behind whose password scrolled past among its errors, and the
     password is the last thing on the screen rather than lost among the start-up logs."""
-    given = runtime.settings.admin_password
+    users, reason = await _count(runtime)
+    if users is None:
+        log.warning("bootstrap_admin_waiting", reason=reason, hint="run `erp migrate gateway`")
+        gateway_state(runtime).tasks.append(asyncio.create_task(_once_migrated(runtime)))
+        return
+    await _bootstrap(runtime, users)
+
+
+async def _count(runtime: Runtime) -> tuple[int | None, str]:
+    """How many users there are, or None (and why) while the schema is not there."""
     try:
         async with runtime.db.read() as conn:
-            if await count_users(conn):
-                return
+            return await count_users(conn), ""
     except DBAPIError as error:
-        reason = str(error).splitlines()[0][:200]
-        log.warning("bootstrap_admin_skipped", reason=reason, hint="run `erp migrate gateway`")
+        return None, str(error).splitlines()[0][:200]
+
+
+async def _once_migrated(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(SCHEMA_POLL_SECONDS)
+        users, _ = await _count(runtime)
+        if users is not None:
+            return await _bootstrap(runtime, users)
+
+
+async def _bootstrap(runtime: Runtime, users: int) -> None:
+    if users:
         return
+    given = runtime.settings.admin_password
     if given:
         if await _create(runtime, given.get_secret_value()):
             log.info("bootstrap_admin_created", username=ADMIN, password_from="ERP_ADMIN_PASSWORD")
