@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
+from tests.chart import netpol
 from tests.chart.conftest import (
+    NAMESPACE,
     PROFILE_NAMES,
+    ROOT,
     Render,
     by_kind,
     find,
@@ -21,9 +25,9 @@ ALLOWED_ENV = {
     "ERP_PORT", "ERP_DATABASE_URL", "ERP_DATA_DIR", "ERP_REDIS_URL", "ERP_EVENT_TRANSPORT",
     "ERP_JWT_SECRET", "ERP_LOG_LEVEL", "ERP_LOG_FORMAT", "ERP_ENVIRONMENT",
     "ERP_SHUTDOWN_DELAY_SECONDS", "ERP_DRAIN_TIMEOUT_SECONDS", "ERP_DB_POOL_SIZE",
-    "ERP_DB_MAX_OVERFLOW", "ERP_BASE_CURRENCY", "ERP_GATEWAY_URL", "ERP_INVENTORY_URL",
-    "ERP_FINANCE_URL", "ERP_REPORTING_URL", "ERP_ADMIN_PASSWORD", "ERP_DAPR_PUBSUB_NAME",
-    "ERP_DAPR_STATESTORE_NAME", "ERP_FORWARDED_PROTO",
+    "ERP_DB_MAX_OVERFLOW", "ERP_BASE_CURRENCY", "ERP_COMPANY_TIMEZONE", "ERP_GATEWAY_URL",
+    "ERP_INVENTORY_URL", "ERP_FINANCE_URL", "ERP_REPORTING_URL", "ERP_ADMIN_PASSWORD",
+    "ERP_DAPR_PUBSUB_NAME", "ERP_DAPR_STATESTORE_NAME", "ERP_FORWARDED_PROTO",
 }  # fmt: skip
 ALL_PROFILES = pytest.mark.parametrize("profile", PROFILE_NAMES)
 
@@ -139,8 +143,6 @@ def test_every_container_is_hardened_and_bounded(render: Render, profile: str) -
 
 @ALL_PROFILES
 def test_env_names_are_in_the_contract(render: Render, profile: str) -> None:
-    import yaml
-
     from tests.chart.conftest import PROFILES
 
     values = yaml.safe_load((PROFILES / f"{profile}-values.yaml").read_text()) or {}
@@ -298,3 +300,106 @@ def test_default_profile_spreads_softly(render: Render) -> None:
         "topology.kubernetes.io/zone",
         "kubernetes.io/hostname",
     }
+
+
+# --- service-to-service calls through the rendered NetworkPolicies -----------------------
+
+# Who calls whom over HTTP, by the URL setting the caller reads: finance checks SKUs and
+# warehouses at inventory (ERP_INVENTORY_URL) when an invoice is created.
+CALLS = [("finance", "ERP_INVENTORY_URL", "inventory")]
+PLAIN_MANIFESTS = ROOT / "deploy" / "k8s"
+
+
+def container_env(objects: list[dict], container: dict) -> dict[str, str]:
+    """The plain values the container's environment gets (ConfigMaps by envFrom, then env)."""
+    env: dict[str, str] = {}
+    rendered = {c["metadata"]["name"]: c for c in by_kind(objects, "ConfigMap")}
+    for source in container.get("envFrom", []):
+        name = source.get("configMapRef", {}).get("name")
+        if name in rendered:  # an operator's own ConfigMap sets no ERP_*_URL here
+            env.update(rendered[name]["data"])
+    env.update({e["name"]: str(e["value"]) for e in container.get("env", []) if "value" in e})
+    return env
+
+
+def component(endpoint: netpol.Endpoint) -> str:
+    return endpoint.labels.get("app.kubernetes.io/component", "")
+
+
+def assert_calls_pass_the_policies(objects: list[dict], namespace: str) -> int:
+    """Every pod of a caller reaches every pod behind the callee's URL on the port that URL
+    ends on (Service port -> targetPort -> the pod's containerPort); nothing else in the
+    namespace, and no other port, gets through. Returns the (caller, callee) pod templates
+    checked."""
+    pods = netpol.endpoints(objects, namespace)
+    checked = 0
+    for caller, setting, callee in CALLS:
+        deployments = [
+            d
+            for d in by_kind(objects, "Deployment")
+            if d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"] == caller
+        ]
+        assert deployments, f"no {caller} Deployment rendered"
+        for deployment in deployments:
+            source = next(
+                p for p in pods if p.name == f"Deployment/{deployment['metadata']['name']}"
+            )
+            url = container_env(objects, deployment["spec"]["template"]["spec"]["containers"][0])[
+                setting
+            ]
+            service, target = netpol.service_target(objects, url, namespace)
+            backends = [
+                p
+                for p in pods
+                if p.name.startswith("Deployment/")
+                and matches(service["spec"]["selector"], p.labels)
+            ]
+            assert backends and {component(b) for b in backends} == {callee}, (url, backends)
+            for backend in backends:
+                port = netpol.pod_port(backend, target)
+                assert netpol.allows(objects, source, backend, port, namespace), (
+                    f"{source.name} cannot reach {backend.name}:{port} ({setting}={url})"
+                )
+                assert not netpol.allows(objects, source, backend, port + 1, namespace)
+                stranger = netpol.Endpoint("Pod/other-app", namespace, {"app": "other"})
+                assert not netpol.allows(objects, stranger, backend, port, namespace)
+                checked += 1
+    # Not every service may call every other: reporting reads events, it never calls inventory.
+    inventory = [p for p in pods if component(p) == "inventory" and p.name.startswith("Deploy")]
+    reporting = [p for p in pods if component(p) == "reporting" and p.name.startswith("Deploy")]
+    for source in reporting:
+        for backend in inventory:
+            assert not netpol.allows(objects, source, backend, backend.ports["http"], namespace)
+    return checked
+
+
+NETWORK_PROFILES = [
+    p for p in PROFILE_NAMES if profile_values(p).get("networkPolicy", {}).get("enabled", True)
+]
+
+
+@pytest.mark.parametrize("profile", NETWORK_PROFILES)
+def test_finance_reaches_inventory_at_its_url_and_nothing_else_does(
+    render: Render, profile: str
+) -> None:
+    assert assert_calls_pass_the_policies(render(profile), NAMESPACE) >= 1
+
+
+def test_the_policy_follows_the_pod_port_when_the_service_port_differs(render: Render) -> None:
+    """A Service on port 80 still delivers to the pod's port 8000, and that is the port the
+    policies must open (they apply after the Service's address translation)."""
+    objects = render("default", "services.inventory.service.port=80")
+    url = find(objects, "ConfigMap", "erp-system")["data"]["ERP_INVENTORY_URL"]
+    assert url.endswith(":80")
+    assert assert_calls_pass_the_policies(objects, NAMESPACE) == 1
+
+
+def test_the_plain_manifests_let_finance_reach_inventory() -> None:
+    objects = [
+        doc
+        for path in sorted(PLAIN_MANIFESTS.rglob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and doc.get("kind") != "Kustomization"
+    ]
+    assert by_kind(objects, "NetworkPolicy")
+    assert assert_calls_pass_the_policies(objects, "erp-system") == 1

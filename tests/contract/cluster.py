@@ -14,7 +14,6 @@ import asyncpg  # type: ignore[import-untyped]
 
 from tests.contract.manifests import Render
 from tests.contract.pods import PG, REDIS, Addresses, Pod, build_pod
-from tests.support.databases import ADMIN_DSN
 
 
 def is_selected_by(labels: dict[str, str], selector: dict[str, str]) -> bool:
@@ -44,28 +43,31 @@ def data_services(render: Render) -> dict[str, tuple[str, int]]:
     return mapped
 
 
-async def _create_databases(pairs: set[tuple[str, str]]) -> list[str]:
-    conn = await asyncpg.connect(ADMIN_DSN)
+async def _create_databases(wanted: set[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(server's admin DSN, role, database) -> the (DSN, database) pairs created."""
     created = []
-    try:
-        for role, database in sorted(pairs):
-            exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-            if not exists:
-                await conn.execute(f'CREATE ROLE "{role}" LOGIN')
-            await conn.execute(f'CREATE DATABASE "{database}" OWNER "{role}"')
-            created.append(database)
-    finally:
-        await conn.close()
+    for dsn in sorted({w[0] for w in wanted}):
+        conn = await asyncpg.connect(dsn)
+        try:
+            for _, role, database in sorted(w for w in wanted if w[0] == dsn):
+                exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+                if not exists:
+                    await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+                await conn.execute(f'CREATE DATABASE "{database}" OWNER "{role}"')
+                created.append((dsn, database))
+        finally:
+            await conn.close()
     return created
 
 
-async def _drop_databases(names: list[str]) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        for name in names:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+async def _drop_databases(names: list[tuple[str, str]]) -> None:
+    for dsn in sorted({n[0] for n in names}):
+        conn = await asyncpg.connect(dsn)
+        try:
+            for _, name in (n for n in names if n[0] == dsn):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
 
 
 @dataclass
@@ -74,7 +76,7 @@ class LocalCluster:
     workdir: Path
     addresses: Addresses = field(default_factory=Addresses)
     pods: list[Pod] = field(default_factory=list)
-    created_databases: list[str] = field(default_factory=list)
+    created_databases: list[tuple[str, str]] = field(default_factory=list)  # (admin DSN, name)
 
     def __post_init__(self) -> None:
         self.addresses.run_id = uuid.uuid4().hex[:8]
@@ -100,9 +102,8 @@ class LocalCluster:
     def prepare_databases(self, pods: list[Pod]) -> None:
         for pod in pods:
             pod.resolve(self.addresses)
-        fresh = self.addresses.databases - {
-            (r, d) for r, d in self.addresses.databases if d in self.created_databases
-        }
+        made = set(self.created_databases)
+        fresh = {(s, r, d) for s, r, d in self.addresses.databases if (s, d) not in made}
         self.created_databases += asyncio.run(_create_databases(fresh))
 
     def run_job(self, job: dict[str, Any], *, timeout: float = 120) -> tuple[int, str]:

@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.contract.manifests import Render
-from tests.contract.pods import Pod
+from tests.contract.pods import Pod, volume_files
 
 RUNTIME_ENV = "ERP_CONTRACT_RUNTIME"
 IMAGE_ENV = "ERP_CONTRACT_IMAGE"
@@ -170,30 +170,6 @@ class ContainerPod(Pod):
             assert int(uid) != 0, f"{self.name}: runAsNonRoot, but the container would run as root"
         return int(uid), int(gid)
 
-    def _volume_files(self, kind: str, source: dict[str, Any], target: Path, group: int) -> None:
-        assert self.render is not None
-        name = source["secretName"] if kind == "Secret" else source["name"]
-        try:
-            values = self.render.config_map(kind, name)
-        except KeyError:
-            raise AssertionError(
-                f"{self.name} mounts {kind} {name}, which the render does not hold (one an "
-                "operator creates: add it to the render, as tests/contract/secrets.py does)"
-            ) from None
-        default_mode = int(source.get("defaultMode", 0o644))
-        items = source.get("items") or [{"key": k, "path": k} for k in values]
-        target.mkdir(parents=True, exist_ok=True)
-        target.chmod(0o755)
-        for item in items:
-            path = target / item["path"]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(values[item["key"]])
-            mode = int(item.get("mode", default_mode))
-            if group >= 0:  # fsGroup: group ownership plus group read, as the kubelet sets it
-                os.chown(path, 0, group)
-                mode |= 0o440
-            path.chmod(mode)
-
     def _volume_args(self, fs_group: int) -> list[str]:
         volumes = {v["name"]: v for v in self.spec.get("volumes", [])}
         args: list[str] = []
@@ -216,7 +192,8 @@ class ContainerPod(Pod):
             elif "secret" in volume or "configMap" in volume:
                 kind = "Secret" if "secret" in volume else "ConfigMap"
                 host = self.workdir / "volumes" / mount["name"]
-                self._volume_files(kind, volume[kind[0].lower() + kind[1:]], host, fs_group)
+                assert self.render is not None
+                volume_files(self.render, kind, volume[kind[0].lower() + kind[1:]], host, fs_group)
                 args += ["--volume", f"{host}:{path}:ro"]
             else:
                 raise AssertionError(f"{self.name}: volume {volume} is not supported here")

@@ -1,4 +1,5 @@
-"""Constant load from client threads, counting every failed request."""
+"""Constant load from client threads, counting every failed request (and, with GapLoad, the
+longest time without a successful answer)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ class Load:
                     self.statuses[status] += 1
                     if error:
                         self.failures.append(error)
+                    self._record(time.monotonic(), error)
+
+    def _record(self, now: float, error: str | None) -> None:
+        """One answer, under the lock (what a subclass measures besides the counts)."""
 
     def start(self) -> None:
         self._threads = [
@@ -57,3 +62,49 @@ class Load:
         self._stop.set()
         for thread in self._threads:
             thread.join(15)
+
+
+@dataclass
+class GapLoad(Load):
+    """Load that also measures the longest gap between two successful responses (any worker)."""
+
+    longest_gap: float = 0.0
+    # (seconds since start, what) of every failure and of each step the test marks: a failure
+    # names the step it happened in.
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._last_ok = 0.0
+        self._started = time.monotonic()
+        self._mark = (0, 0)
+
+    def mark(self, step: str) -> None:
+        with self._lock:
+            self.timeline.append((time.monotonic() - self._started, f"-- {step}"))
+
+    def _record(self, now: float, error: str | None) -> None:
+        if error:
+            self.timeline.append((now - self._started, error))
+        else:
+            if self._last_ok:
+                self.longest_gap = max(self.longest_gap, now - self._last_ok)
+            self._last_ok = now
+
+    def start(self) -> None:
+        self._started = self._last_ok = time.monotonic()
+        super().start()
+
+    def story(self) -> str:
+        """The timeline around the failures, for an assertion message."""
+        return "\n".join(f"{t:7.2f}s {what}" for t, what in self.timeline)
+
+    def checkpoint(self) -> tuple[int, int, float]:
+        """(requests, failures, longest gap) since the previous checkpoint; starts a new window."""
+        with self._lock:
+            now = time.monotonic()
+            gap = max(self.longest_gap, now - self._last_ok)
+            figures = (self.sent - self._mark[0], len(self.failures) - self._mark[1], gap)
+            self._mark = (self.sent, len(self.failures))
+            self.longest_gap = 0.0
+            return figures

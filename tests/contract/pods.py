@@ -11,8 +11,13 @@ What a cluster would provide is mapped to this machine, and nothing else is chan
   the read-only root filesystem: the test requires that nothing was written there (the
   interpreter lives under a home directory other users cannot enter, so the process cannot
   switch to the pod's runAsUser here);
+- Secret and ConfigMap volumes → their keys as files in a private directory, and every env value
+  naming the mount path names that directory instead (a container mounts them at the path);
 - credentials: PostgreSQL runs with trust auth here, so each URL's role is created; Redis has no
-  password here, so the password is dropped; each database gets a run-unique name.
+  password here, so the password is dropped; each database gets a run-unique name;
+- a database server named in `Addresses.servers` (a private TLS-only cluster standing in for an
+  external PostgreSQL) is reached under the host name the manifest gives, so a certificate
+  check sees the name the pods use.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.contract.manifests import NAMESPACE, Render
+from tests.support.databases import ADMIN_DSN
 from tests.support.processes import free_port
 
 ENTRYPOINT = [sys.executable, "-m", "erp"]  # the image's ENTRYPOINT ["erp"]
@@ -40,7 +46,11 @@ class Addresses:
 
     services: dict[str, tuple[str, int]] = field(default_factory=dict)
     run_id: str = ""
-    databases: set[tuple[str, str]] = field(default_factory=set)  # (role, database) to create
+    # (admin DSN of the server, role, database) to create
+    databases: set[tuple[str, str, str]] = field(default_factory=set)
+    # "host:port" as a manifest names it -> the admin DSN of the server answering there under
+    # that name (the URL keeps its host; every other PostgreSQL host maps to this machine's).
+    servers: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, host: str) -> tuple[str, int] | None:
         name = host
@@ -54,6 +64,16 @@ class Addresses:
         parts = urllib.parse.urlsplit(value)
         if not parts.hostname or parts.hostname == "127.0.0.1":  # already mapped
             return value
+        named = f"{parts.hostname}:{parts.port or 5432}"
+        if parts.scheme.startswith("postgres") and named in self.servers:
+            if parts.path.endswith(f"_{self.run_id}"):  # already mapped
+                return value
+            role = parts.username or "postgres"
+            database = f"{parts.path.lstrip('/')}_{self.run_id}"
+            self.databases.add((self.servers[named], role, database))
+            return urllib.parse.urlunsplit(
+                (parts.scheme, f"{role}@{named}", f"/{database}", parts.query, "")
+            )
         target = self.resolve(parts.hostname)
         if target is None:  # an external host named in values: this machine's server stands in
             if parts.scheme.startswith("postgres"):
@@ -66,7 +86,7 @@ class Addresses:
         if parts.scheme.startswith("postgres"):
             role = parts.username or "postgres"
             database = f"{parts.path.lstrip('/')}_{self.run_id}"
-            self.databases.add((role, database))
+            self.databases.add((ADMIN_DSN, role, database))
             netloc = f"{role}@{host}:{port}"
             return urllib.parse.urlunsplit((parts.scheme, netloc, f"/{database}", parts.query, ""))
         if parts.scheme.startswith("redis"):
@@ -106,6 +126,51 @@ def container_env(render: Render, container: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+def volume_files(
+    render: Render, kind: str, source: dict[str, Any], target: Path, group: int = -1
+) -> None:
+    """A Secret or ConfigMap volume's keys as files under `target`, as the kubelet writes them
+    (defaultMode or the item's mode; with an fsGroup, that group and group read)."""
+    name = source["secretName"] if kind == "Secret" else source["name"]
+    try:
+        values = render.config_map(kind, name)
+    except KeyError:
+        raise AssertionError(
+            f"a pod mounts {kind} {name}, which the render does not hold (one an operator "
+            "creates: add it to the render, as tests/contract/secrets.py does)"
+        ) from None
+    default_mode = int(source.get("defaultMode", 0o644))
+    items = source.get("items") or [{"key": k, "path": k} for k in values]
+    target.mkdir(parents=True, exist_ok=True)
+    target.chmod(0o755)
+    for item in items:
+        path = target / item["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(values[item["key"]])
+        mode = int(item.get("mode", default_mode))
+        if group >= 0:
+            os.chown(path, 0, group)
+            mode |= 0o440
+        path.chmod(mode)
+
+
+def _mount_volumes(
+    render: Render, spec: dict[str, Any], container: dict[str, Any], root: Path
+) -> dict[str, str]:
+    """Process mode: each Secret or ConfigMap volume the container mounts, written under
+    `root`; returns mount path -> local directory."""
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    mounted: dict[str, str] = {}
+    for mount in container.get("volumeMounts", []):
+        volume = volumes.get(mount["name"], {})
+        for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
+            if key in volume:
+                local = root / "volumes" / mount["name"]
+                volume_files(render, kind, volume[key], local)
+                mounted[mount["mountPath"].rstrip("/")] = str(local)
+    return mounted
+
+
 @dataclass
 class Pod:
     """One running container of a rendered workload."""
@@ -119,6 +184,7 @@ class Pod:
     workdir: Path
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
+    mounts: dict[str, str] = field(default_factory=dict)  # mount path -> local directory
 
     @property
     def log(self) -> Path:
@@ -132,11 +198,15 @@ class Pod:
 
     def resolve(self, addresses: Addresses) -> None:
         self.env = {k: addresses.map_value(v) for k, v in self.env.items()}
+        for path, local in self.mounts.items():
+            self.env = {k: v.replace(f"{path}/", f"{local}/") for k, v in self.env.items()}
 
     def start(self) -> None:
         command = self.container.get("command") or ENTRYPOINT
         if command and command[0] == "erp":
             command = [*ENTRYPOINT, *command[1:]]
+        elif command and command[0] == "python":  # the image's interpreter (the test pod)
+            command = [sys.executable, *command[1:]]
         args = [str(a) for a in self.container.get("args", [])]
         root, tmp = self.root_dir, self.workdir / "tmp"
         root.mkdir(parents=True, exist_ok=True)
@@ -219,4 +289,7 @@ def build_pod(render: Render, workload: dict[str, Any], workdir: Path, index: in
     )
     from tests.contract import containers  # ERP_CONTRACT_RUNTIME=container: in the image
 
-    return containers.as_container(pod, render) if containers.enabled() else pod
+    if containers.enabled():
+        return containers.as_container(pod, render)
+    pod.mounts = _mount_volumes(render, spec, container, pod.workdir)
+    return pod

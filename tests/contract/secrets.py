@@ -50,3 +50,10 @@ def complete(render: Render) -> Render:
             wanted.add(match.group(1))
     extra = [operator_secret(render, n) for n in sorted(wanted - rendered)]
     return Render([*render.objects, *extra], render.profile) if extra else render
+
+
+def with_secret(render: Render, name: str, files: dict[str, str]) -> Render:
+    """The render plus a Secret an operator creates from files, for one that pods mount as a
+    volume (`kubectl create secret generic <name> --from-file=<key>=<path>`)."""
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "stringData": files}
+    return Render([*render.objects, secret], render.profile)

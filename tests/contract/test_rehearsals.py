@@ -1,5 +1,6 @@
 """Releases rehearsed under constant load through the gateway, with zero failed requests:
-a rolling update, a blue-green switch and a canary at its rendered weight."""
+a rolling update, a blue-green switch and a canary at its rendered weight; each reports the
+requests sent and failed and the longest time without a successful answer."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from erp.platform.auth import mint_token
 from tests.contract.balancer import Balancer
 from tests.contract.cluster import LocalCluster
 from tests.contract.kubelet import terminate
-from tests.contract.load import Load
+from tests.contract.load import GapLoad
 from tests.contract.manifests import Render, render
 from tests.contract.pods import Pod, build_pod
 from tests.contract.report import REPORT
@@ -111,14 +112,17 @@ def test_rolling_update_of_inventory_under_load(tmp_path: Path) -> None:
             balancer, _service_for(r, inventory)["spec"]["selector"], pods=list(old)
         )
         endpoints.start()
-        load = Load(
+        load = GapLoad(
             f"http://127.0.0.1:{gateway.ports['http']}/api/inventory/items", _headers(gateway)
         )
         load.start()
         try:
             load.run_until(300)
             rollout = RollingUpdate(
-                inventory, endpoints, new_pod=lambda i: _pod(cluster, inventory, 100 + i)
+                inventory,
+                endpoints,
+                new_pod=lambda i: _pod(cluster, inventory, 100 + i),
+                on_event=load.mark,
             )
             new = rollout.run(old)
             load.run_until(MIN_REQUESTS)
@@ -126,7 +130,7 @@ def test_rolling_update_of_inventory_under_load(tmp_path: Path) -> None:
             load.stop()
             endpoints.stop()
         assert load.sent >= MIN_REQUESTS
-        assert load.failures == [], (load.statuses, load.failures[:5])
+        assert load.failures == [], f"{load.statuses}\n{load.story()}"
         assert set(rollout.exit_codes.values()) == {0}, rollout.exit_codes
         assert all(p.running() for p in new) and len(new) == rollout.replicas
         REPORT.rehearsal(
@@ -137,6 +141,7 @@ def test_rolling_update_of_inventory_under_load(tmp_path: Path) -> None:
             len(load.failures),
             f"surge {rollout.surge}, unavailable {rollout.unavailable}, "
             f"minReady {rollout.min_ready:.0f}s; " + ", ".join(rollout.events),
+            gap=load.longest_gap,
         )
 
 
@@ -173,7 +178,7 @@ def test_blue_green_switch_under_load(tmp_path: Path) -> None:
             start_ready(pod)
         endpoints = Endpoints(balancer, active_before, pods=list(pods))
         endpoints.start()
-        load = Load(
+        load = GapLoad(
             f"http://127.0.0.1:{gateway.ports['http']}/api/inventory/items", _headers(gateway)
         )
         load.start()
@@ -207,6 +212,7 @@ def test_blue_green_switch_under_load(tmp_path: Path) -> None:
             load.sent,
             len(load.failures),
             f"selector {active_before} -> {active_after}",
+            gap=load.longest_gap,
         )
 
 
@@ -262,7 +268,7 @@ def test_canary_gets_its_rendered_weight_under_load(tmp_path: Path) -> None:
 
         endpoints = Endpoints(ingress, {"app.kubernetes.io/component": "gateway"}, group, pods=pods)
         endpoints.start()
-        load = Load(
+        load = GapLoad(
             f"http://127.0.0.1:{ingress.port}/api/inventory/items",
             _headers(pods[0]),
             new_connection_per_request=True,
@@ -286,4 +292,5 @@ def test_canary_gets_its_rendered_weight_under_load(tmp_path: Path) -> None:
             load.sent,
             len(load.failures),
             f"rendered weight {weight}%, observed {share:.1%}",
+            gap=load.longest_gap,
         )

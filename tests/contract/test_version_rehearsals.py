@@ -9,12 +9,14 @@ inventory, see tests/contract/versions.py), told apart by their image tags.
 3. a canary of N+1 at the rendered 20 % beside N (its own migration Job first);
 4. a blue-green switch N -> N+1 -> N.
 
-Process mode only: N+1 is a source tree, not an image (the container runtime would need an N+1
-image built for the rehearsal)."""
+In process mode N+1 is a source tree; in container mode (ERP_CONTRACT_RUNTIME=container) it is an
+image built from the contract image with N+1's migration added (tests/contract/versions.py), so
+every pod and Job runs in a container of its release's image."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from tests.contract import containers
 from tests.contract.balancer import Balancer
 from tests.contract.cluster import LocalCluster
 from tests.contract.kubelet import terminate
+from tests.contract.load import GapLoad
 from tests.contract.manifests import Render, render
 from tests.contract.pods import Pod
 from tests.contract.report import REPORT
@@ -40,17 +43,17 @@ from tests.contract.test_rehearsals import (
     _slot_selector,
 )
 from tests.contract.versions import (
-    HEAD_N,
     HEAD_N1,
     TAG_N,
     TAG_N1,
-    GapLoad,
     Releases,
+    build_n1_image,
     build_n1_tree,
     code_head,
     image_tag,
     inventory_state,
     readyz,
+    remove_image,
     start_all,
 )
 
@@ -66,23 +69,33 @@ FAST = (
     *UNLIMITED,
 )
 
-pytestmark = pytest.mark.skipif(
-    containers.enabled(), reason="N+1 is a source tree here; container mode has no N+1 image"
-)
-
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
-    n1 = build_n1_tree(tmp_path_factory.mktemp("release-n1"))
-    return Releases({TAG_N1: n1})
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Releases]:
+    if not containers.enabled():
+        yield Releases(trees={TAG_N1: build_n1_tree(tmp_path_factory.mktemp("release-n1"))})
+        return
+    started = time.monotonic()
+    image, head_n = build_n1_image(containers.image())
+    REPORT.note(f"N+1 image {image} built in {time.monotonic() - started:.1f}s")
+    try:
+        yield Releases(images={TAG_N1: image}, head_n=head_n)
+    finally:
+        containers.sweep()  # containers of the N+1 image go first
+        remove_image(image)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _code_heads(releases: Releases) -> None:
-    """The tag -> tree mapping gives each release the inventory head it is meant to have."""
-    n = Pod("n", {}, {"image": f"erp:{TAG_N}"}, {}, {}, {}, Path("."))
-    n1 = releases.place(Pod("n1", {}, {"image": f"erp:{TAG_N1}"}, {}, {}, {}, Path(".")))
-    assert (code_head(n), code_head(n1)) == (HEAD_N, HEAD_N1)
+    """The tag -> release mapping gives each release the inventory head it is meant to have."""
+
+    def pod(tag: str) -> Pod:
+        declared = Pod(tag, {}, {"image": f"erp:{tag}"}, {}, {}, {}, Path("."))
+        if containers.enabled():
+            declared = containers.as_container(declared, Render([], "none"))
+        return releases.place(declared)
+
+    assert (code_head(pod(TAG_N)), code_head(pod(TAG_N1))) == (releases.head_n, HEAD_N1)
 
 
 class Jobs:
@@ -126,9 +139,8 @@ def _ready(pods: list[Pod]) -> None:
         assert status == 200, (pod.name, body)
 
 
-def _figures(load: GapLoad) -> tuple[int, int, float, str]:
-    sent, failed, gap = load.checkpoint()
-    return sent, failed, gap, f"longest gap {gap:.2f}s"
+def _figures(load: GapLoad) -> tuple[int, int, float]:
+    return load.checkpoint()
 
 
 def _window(load: GapLoad, requests: int = WINDOW) -> None:
@@ -170,7 +182,7 @@ def test_rolling_upgrade_to_n1_and_rollback_to_n(releases: Releases, tmp_path: P
             for i in range(int(inventory_n["spec"]["replicas"]))
         ]
         start_all(old)
-        assert inventory_state(old[0]).revision == HEAD_N
+        assert inventory_state(old[0]).revision == releases.head_n
         endpoints = Endpoints(balancer, selector, pods=list(old))
         endpoints.start()
         load = _load(gateway)
@@ -182,7 +194,7 @@ def test_rolling_upgrade_to_n1_and_rollback_to_n(releases: Releases, tmp_path: P
             load.mark("N+1 migration Job")
             jobs.run("inventory", tag=TAG_N1)
             state = inventory_state(old[0])
-            assert state.revision == HEAD_N1 and {HEAD_N, HEAD_N1} <= state.served, state
+            assert state.revision == HEAD_N1 and {releases.head_n, HEAD_N1} <= state.served, state
             _ready(old)  # N serves the expanded schema: nothing leaves the endpoints
             roll = RollingUpdate(
                 inventory_n1,
@@ -221,7 +233,7 @@ def test_rolling_upgrade_to_n1_and_rollback_to_n(releases: Releases, tmp_path: P
             load.stop()
             endpoints.stop()
         assert load.failures == [], (load.statuses, load.story())
-        for (sent, failed, _gap, _text), rollout in (upgraded, rolled_back):
+        for (sent, failed, _gap), rollout in (upgraded, rolled_back):
             assert failed == 0 and sent >= WINDOW
             assert set(rollout.exit_codes.values()) == {0}, rollout.exit_codes
         REPORT.rehearsal(
@@ -230,8 +242,9 @@ def test_rolling_upgrade_to_n1_and_rollback_to_n(releases: Releases, tmp_path: P
             "inventory",
             upgraded[0][0],
             upgraded[0][1],
-            f"{upgraded[0][3]}; N+1 Job migrated {HEAD_N}->{HEAD_N1}, N pods stayed ready; "
+            f"N+1 Job migrated {releases.head_n}->{HEAD_N1}, N pods stayed ready; "
             + ", ".join(upgraded[1].events),
+            gap=upgraded[0][2],
         )
         REPORT.rehearsal(
             "rollback N+1->N",
@@ -239,8 +252,9 @@ def test_rolling_upgrade_to_n1_and_rollback_to_n(releases: Releases, tmp_path: P
             "inventory",
             rolled_back[0][0],
             rolled_back[0][1],
-            f"{rolled_back[0][3]}; N Job no-op at {HEAD_N1}, "
+            f"N Job no-op at {HEAD_N1}, "
             f"{len(restored)} N pods ready on it; " + ", ".join(rolled_back[1].events),
+            gap=rolled_back[0][2],
         )
 
 
@@ -358,10 +372,11 @@ def test_canary_of_n1_at_its_rendered_weight(releases: Releases, tmp_path: Path)
             "gateway+inventory",
             sent,
             failed,
-            f"longest gap {gap:.2f}s; rendered weight {weight}%, N+1 gateway served "
+            f"rendered weight {weight}%, N+1 gateway served "
             f"{canary_share:.1%}; N+1 inventory canary 1 of {len(stable_inventory) + 1} "
             f"endpoints ({inventory_lb.connections.get(canaries[0].name, 0)} connections); "
             f"N stayed ready at {HEAD_N1}",
+            gap=gap,
         )
 
 
@@ -469,6 +484,7 @@ def test_blue_green_switch_to_n1_and_back(releases: Releases, tmp_path: Path) ->
             "inventory",
             sent,
             failed,
-            f"longest gap {gap:.2f}s; track blue (N) -> green (N+1) -> blue (N) with the "
+            f"track blue (N) -> green (N+1) -> blue (N) with the "
             f"old slot scaled to 0 each time; connections to N+1 {to_n1}, back to N {to_n}",
+            gap=gap,
         )

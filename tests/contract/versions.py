@@ -1,19 +1,24 @@
-"""Two releases of the code for the version rehearsals: N (this tree) and N+1 (a copy of it with
-one extra, compatible inventory migration), each behind its own image tag.
+"""Two releases of the code for the version rehearsals: N (this tree, or the built image) and N+1
+(N with one extra, compatible inventory migration), each behind its own image tag.
 
-N+1 is a test fixture, never shipped: `src/` is copied to a temporary directory and an expand
-step (`items.note`, `serves_code_from` = N's head) is added to the copy's inventory migrations.
-The chart is rendered with a distinct tag for the N+1 workloads (image, canary or slot tag), and
-the local kubelet maps a container's image tag to a source tree: a pod or Job whose image carries
-the N+1 tag runs with PYTHONPATH at the copy (process mode; the editable install of this tree
-only comes after PYTHONPATH on sys.path)."""
+N+1 is a test fixture, never shipped: an expand step (`items.note`, `serves_code_from` = N's
+head) added to N's inventory migrations. The chart is rendered with a distinct tag for the N+1
+workloads (image, canary or slot tag), and the local kubelet maps a container's image tag to
+what runs it:
+- process mode: `src/` copied to a temporary directory with the migration added; a pod or Job
+  whose image carries the N+1 tag runs with PYTHONPATH at the copy (the editable install of
+  this tree only comes after PYTHONPATH on sys.path);
+- container mode: an image built from the contract image (`ERP_CONTRACT_IMAGE`) with the one
+  migration file layered on top (`podman build`, no RUN step: a second or two); a pod or Job
+  with the N+1 tag runs in it. N's head is read from the image, which may be older than the
+  tree."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,24 +28,34 @@ import httpx
 from erp.inventory.main import SPEC
 from erp.platform.db import normalise_url
 from erp.platform.db.migrations import DatabaseState, database_state
+from tests.contract import containers
 from tests.contract.cluster import LocalCluster
-from tests.contract.load import Load
 from tests.contract.manifests import ROOT
 from tests.contract.pods import Pod, build_pod
 
 TAG_N, TAG_N1 = "0.1.0", "0.2.0"
 HEAD_N = str(SPEC.migrations.head())
 HEAD_N1 = "20991230_0001"
+N1_MIGRATION = f"{HEAD_N1}_add_item_note.py"
+N1_LABEL = "io.erp-system.contract.n1"
+# Printed by a Python inside the N image: N's inventory head and where its migrations live.
+_READ_IMAGE = (
+    "import pathlib, erp.inventory.migrations as m; from erp.inventory.main import SPEC; "
+    "print(SPEC.migrations.head()); print(pathlib.Path(m.__file__).parent / 'versions')"
+)
 
-EXPAND = f'''"""N+1 (test fixture): a nullable column, so N still serves the schema it leaves."""
+
+def expand_migration(head_n: str) -> str:
+    """N+1's migration on top of `head_n`."""
+    return f'''"""N+1 (test fixture): a nullable column, so N still serves the schema it leaves."""
 import sqlalchemy as sa
 from alembic import op
 
 revision = "{HEAD_N1}"
-down_revision = "{HEAD_N}"
+down_revision = "{head_n}"
 branch_labels = None
 depends_on = None
-serves_code_from = "{HEAD_N}"
+serves_code_from = "{head_n}"
 
 
 def upgrade() -> None:
@@ -57,8 +72,44 @@ def build_n1_tree(target: Path) -> Path:
     src = target / "src"
     shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     versions = src / "erp" / "inventory" / "migrations" / "versions"
-    (versions / f"{HEAD_N1}_add_item_note.py").write_text(EXPAND)
+    (versions / N1_MIGRATION).write_text(expand_migration(HEAD_N))
     return src
+
+
+def _in_image(image: str, code: str) -> list[str]:
+    out = subprocess.run(
+        [containers.PODMAN, "run", "--rm", "--network", "none", "--entrypoint", "python",
+         image, "-c", code],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, f"python in {image} failed: {out.stderr[-2000:]}"
+    return out.stdout.split()
+
+
+def build_n1_image(base: str) -> tuple[str, str]:
+    """N+1 as an image: `base` (N) with N+1's migration file added. Returns (N+1 image, N's
+    inventory head as the image has it)."""
+    head_n, versions = _in_image(base, _READ_IMAGE)
+    name, _, tag = base.rpartition(":") if ":" in base.rsplit("/", 1)[-1] else (base, "", "")
+    image = f"{name}:{tag or 'latest'}-n1"
+    with tempfile.TemporaryDirectory(prefix="erp-n1-") as context:
+        (Path(context) / N1_MIGRATION).write_text(expand_migration(head_n))
+        (Path(context) / "Containerfile").write_text(
+            f"FROM {base}\nCOPY {N1_MIGRATION} {versions}/{N1_MIGRATION}\n"
+        )
+        built = subprocess.run(
+            [containers.PODMAN, "build", "--pull=never", "--label", f"{N1_LABEL}=1",
+             "-t", image, "-f", str(Path(context) / "Containerfile"), context],
+            capture_output=True, text=True, check=False, timeout=300,
+        )  # fmt: skip
+    assert built.returncode == 0, f"building {image} failed:\n{built.stderr[-2000:]}"
+    return image, head_n
+
+
+def remove_image(image: str) -> None:
+    subprocess.run(
+        [containers.PODMAN, "rmi", "-f", image], capture_output=True, check=False, timeout=120
+    )
 
 
 def image_tag(container: dict[str, Any]) -> str:
@@ -69,9 +120,12 @@ def image_tag(container: dict[str, Any]) -> str:
 
 @dataclass
 class Releases:
-    """Image tag → source tree (PYTHONPATH); a tag missing here runs this tree (N)."""
+    """Image tag → what runs it: a source tree (PYTHONPATH, process mode) or a local image
+    (container mode); a tag missing here runs N. `head_n` is N's inventory head."""
 
     trees: dict[str, Path] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)
+    head_n: str = HEAD_N
 
     def tag_of(self, pod: Pod) -> str:
         return image_tag(pod.container)
@@ -83,6 +137,10 @@ class Releases:
         tree = self.trees.get(self.tag_of(pod))
         if tree is not None:
             pod.env["PYTHONPATH"] = str(tree)
+        image = self.images.get(self.tag_of(pod))
+        if image is not None:
+            assert isinstance(pod, containers.ContainerPod), "an image runs in container mode"
+            pod.image = image
         return pod
 
     def pod(self, cluster: LocalCluster, workload: dict[str, Any], index: int) -> Pod:
@@ -119,7 +177,10 @@ def readyz(pod: Pod) -> tuple[int, str]:
 
 
 def code_head(pod: Pod) -> str:
-    """The inventory head of the code a pod runs, read in its own environment."""
+    """The inventory head of the code a pod runs, read in its own environment (its image in
+    container mode)."""
+    if isinstance(pod, containers.ContainerPod):
+        return _in_image(pod.image, _READ_IMAGE)[0]
     env = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
     if "PYTHONPATH" in pod.env:
         env["PYTHONPATH"] = pod.env["PYTHONPATH"]
@@ -138,65 +199,6 @@ def code_head(pod: Pod) -> str:
         timeout=60,
     )
     return out.stdout.strip()
-
-
-@dataclass
-class GapLoad(Load):
-    """Load that also measures the longest gap between two successful responses (any worker)."""
-
-    longest_gap: float = 0.0
-    # (seconds since start, what) of every failure and of each step the test marks: a failure
-    # names the step it happened in.
-    timeline: list[tuple[float, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._last_ok = 0.0
-        self._started = time.monotonic()
-        self._mark = (0, 0)
-
-    def mark(self, step: str) -> None:
-        with self._lock:
-            self.timeline.append((time.monotonic() - self._started, f"-- {step}"))
-
-    def _work(self) -> None:
-        limits = httpx.Limits(max_keepalive_connections=0 if self.new_connection_per_request else 1)
-        with httpx.Client(headers=self.headers, limits=limits, timeout=10) as client:
-            while not self._stop.is_set():
-                try:
-                    status = client.get(self.url).status_code
-                    error = None if status == 200 else f"HTTP {status}"
-                except httpx.HTTPError as exc:
-                    status, error = 0, f"{type(exc).__name__}: {exc}"
-                now = time.monotonic()
-                with self._lock:
-                    self.sent += 1
-                    self.statuses[status] += 1
-                    if error:
-                        self.failures.append(error)
-                        self.timeline.append((now - self._started, error))
-                    else:
-                        if self._last_ok:
-                            self.longest_gap = max(self.longest_gap, now - self._last_ok)
-                        self._last_ok = now
-
-    def start(self) -> None:
-        self._started = self._last_ok = time.monotonic()
-        super().start()
-
-    def story(self) -> str:
-        """The timeline around the failures, for an assertion message."""
-        return "\n".join(f"{t:7.2f}s {what}" for t, what in self.timeline)
-
-    def checkpoint(self) -> tuple[int, int, float]:
-        """(requests, failures, longest gap) since the previous checkpoint; starts a new window."""
-        with self._lock:
-            now = time.monotonic()
-            gap = max(self.longest_gap, now - self._last_ok)
-            figures = (self.sent - self._mark[0], len(self.failures) - self._mark[1], gap)
-            self._mark = (self.sent, len(self.failures))
-            self.longest_gap = 0.0
-            return figures
 
 
 def start_all(pods: list[Pod]) -> None:

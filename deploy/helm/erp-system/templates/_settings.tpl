@@ -42,6 +42,7 @@ ERP_ENVIRONMENT: {{ .Values.config.environment | quote }}
 ERP_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 ERP_LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 ERP_BASE_CURRENCY: {{ .Values.config.baseCurrency | quote }}
+ERP_COMPANY_TIMEZONE: {{ .Values.config.companyTimezone | quote }}
 ERP_DB_POOL_SIZE: {{ .Values.config.dbPoolSize | quote }}
 ERP_DB_MAX_OVERFLOW: {{ .Values.config.dbMaxOverflow | quote }}
 ERP_SHUTDOWN_DELAY_SECONDS: "0"

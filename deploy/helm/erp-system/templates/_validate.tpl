@@ -23,6 +23,14 @@
 {{- $errors = append $errors (printf "%s.extraEnv (or defaults.extraEnv) sets %s, which the chart sets itself and cannot be overridden" $key .name) -}}
 {{- end -}}
 {{- end -}}
+{{- /* One business day for the whole company: services on different zones would date the same document differently. */ -}}
+{{- $zoned := hasKey (default dict $cfg.env) "ERP_COMPANY_TIMEZONE" -}}
+{{- range $cfg.extraEnv -}}
+{{- $zoned = or $zoned (eq .name "ERP_COMPANY_TIMEZONE") -}}
+{{- end -}}
+{{- if $zoned -}}
+{{- $errors = append $errors (printf "%s sets ERP_COMPANY_TIMEZONE: the company's time zone is one for every service, set config.companyTimezone instead" $key) -}}
+{{- end -}}
 {{- range $caller := $cfg.allowFrom -}}
 {{- if not (has $caller $names) -}}
 {{- $errors = append $errors (printf "%s.allowFrom names %q, which is not an enabled service" $key $caller) -}}
