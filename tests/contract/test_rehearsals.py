@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.contract.rollout import Endpoints, RollingUpdate, start_ready
 from tests.contract.secrets import complete
 
 MIN_REQUESTS = 5000
+MAX_CONNECTION_AGE = 2  # seconds the gateway reuses a connection to a service (blue-green)
 # The load comes from one user and one address: lift the gateway's per-user and per-IP limits
 # through the chart's per-service env values, as an operator would for a load test.
 UNLIMITED = (
@@ -156,8 +158,12 @@ def _slot_selector(r: Render, service: str) -> tuple[dict[str, str], dict[str, s
 
 def test_blue_green_switch_under_load(tmp_path: Path) -> None:
     flag = "services.inventory.blueGreen.activeSlot"
-    before = complete(render("blue-green", "--set", f"{flag}=blue", *UNLIMITED))
-    after = complete(render("blue-green", "--set", f"{flag}=green", *UNLIMITED))
+    age = (
+        "--set",
+        f"services.gateway.env.ERP_UPSTREAM_MAX_CONNECTION_AGE_SECONDS={MAX_CONNECTION_AGE}",
+    )
+    before = complete(render("blue-green", "--set", f"{flag}=blue", *UNLIMITED, *age))
+    after = complete(render("blue-green", "--set", f"{flag}=green", *UNLIMITED, *age))
     active_before, preview_before = _slot_selector(before, "inventory")
     active_after, preview_after = _slot_selector(after, "inventory")
     assert active_before == preview_after and preview_before == active_after
@@ -186,7 +192,21 @@ def test_blue_green_switch_under_load(tmp_path: Path) -> None:
             load.run_until(MIN_REQUESTS // 2)
             served_before = dict(balancer.connections)
             endpoints.retarget(active_after)  # `helm upgrade --set ...activeSlot=green`
+            switched = time.monotonic()
             load.run_until(MIN_REQUESTS)
+            # Traffic follows the selector while the old slot still runs: the gateway reuses
+            # a connection only up to its maximum age, then opens one through the Service.
+            new_slot = [p.name for p in pods if endpoints.selects(p)]
+
+            def moved() -> bool:
+                return any(
+                    balancer.connections.get(n, 0) > served_before.get(n, 0) for n in new_slot
+                )
+
+            while not moved() and time.monotonic() - switched < MAX_CONNECTION_AGE + 5:
+                time.sleep(0.1)
+            followed = time.monotonic() - switched
+            assert moved(), f"no new connection reached {new_slot} in {followed:.1f}s"
             # The old slot is scaled down to its idle count once nothing routes to it.
             idle = {
                 d["metadata"]["name"]: int(d["spec"]["replicas"])
@@ -203,15 +223,14 @@ def test_blue_green_switch_under_load(tmp_path: Path) -> None:
             load.stop()
             endpoints.stop()
         assert load.failures == [], load.failures[:5]
-        new_slot = [p.name for p in pods if endpoints.selects(p)]
-        assert any(balancer.connections.get(n, 0) > served_before.get(n, 0) for n in new_slot)
         REPORT.rehearsal(
             "blue-green",
             "blue-green",
             "inventory",
             load.sent,
             len(load.failures),
-            f"selector {active_before} -> {active_after}",
+            f"selector {active_before} -> {active_after}; the new slot took connections "
+            f"{followed:.1f}s after the switch, before the old one stopped",
             gap=load.longest_gap,
         )
 

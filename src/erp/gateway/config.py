@@ -45,6 +45,9 @@ class GatewaySettings(ServiceSettings):
     login_max_failures: int = Field(5, ge=1, le=100)
     jwt_private_key: SecretStr | None = None
     upstream_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # How long a connection to a service is reused: new endpoints (a blue-green switch, a
+    # scale-up) get traffic within this time.
+    upstream_max_connection_age_seconds: float = Field(10.0, gt=0, le=3600)
     client_timeout_seconds: float = Field(10.0, gt=0, le=300)
     forwarded_proto: Literal["http", "https"] = "http"
     sched_policy: Literal["batch", "normal"] = "batch"

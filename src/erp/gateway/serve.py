@@ -101,7 +101,10 @@ def proxy_config(settings: GatewaySettings, upstreams: dict[str, str], fallback:
             ip_burst=max(1, round(2 * settings.rate_limit_ip_per_second)),
             batch=settings.rate_limit_batch,
         ),
-        upstream=UpstreamConfig(response_timeout=settings.upstream_timeout_seconds),
+        upstream=UpstreamConfig(
+            response_timeout=settings.upstream_timeout_seconds,
+            max_connection_age=settings.upstream_max_connection_age_seconds,
+        ),
         edge=EdgeHeadersConfig(
             cors_origins=settings.cors_origin_list, hsts=settings.forwarded_proto == "https"
         ),

@@ -65,3 +65,54 @@ async def test_a_connection_closed_before_acquire_resumes_is_not_handed_out(
         conn.close()
         await asyncio.sleep(0)
     assert handed_out_dead == 0
+
+
+@pytest.fixture
+def keeps_open() -> Iterator[int]:
+    """A server that accepts connections and keeps them open until the client closes."""
+    ready = threading.Event()
+    port = 0
+    loop = asyncio.new_event_loop()
+    stop = loop.create_future()
+
+    async def serve() -> None:
+        nonlocal port
+
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read()
+            writer.close()
+
+        server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        ready.set()
+        async with server:
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    yield port
+    loop.call_soon_threadsafe(stop.set_result, None)
+    thread.join(5)
+
+
+async def test_a_connection_past_its_age_is_closed_not_reused(keeps_open: int) -> None:
+    """After a blue-green switch the Service routes new connections to the new slot: a
+    connection is reused only until its maximum age, so traffic follows within that time."""
+    pool = UpstreamPool(
+        Upstream("keeps-open", "127.0.0.1", keeps_open),
+        max_connections=4,
+        connect_timeout=2.0,
+        max_age=0.3,
+        breaker=CircuitBreaker(failures=1000, cooldown=1.0),
+        loop=asyncio.get_running_loop(),
+    )
+    young = await pool.acquire()
+    pool.release(young, reusable=True)
+    assert await pool.acquire() is young  # reused while young
+    await asyncio.sleep(0.4)
+    pool.release(young, reusable=True)
+    assert not young.alive
+    fresh = await pool.acquire()
+    assert fresh is not young and not fresh.reused
+    fresh.close()

@@ -63,6 +63,10 @@ class UpstreamConfig:
     max_connections: int = 256
     connect_timeout: float = 2.0
     response_timeout: float = 30.0
+    # A kept-alive connection older than this is closed when its exchange ends, not reused:
+    # the next one is opened through the Service again, so a blue-green switch or new
+    # endpoints take traffic within this time, not only once the old pods stop.
+    max_connection_age: float = 10.0
     # Idempotent requests after a failed connect (a stale keep-alive is always retried once).
     retries: int = 1
     breaker_failures: int = 5

@@ -57,6 +57,7 @@ class ProxyCore:
                 upstream,
                 max_connections=up.max_connections,
                 connect_timeout=up.connect_timeout,
+                max_age=up.max_connection_age,
                 breaker=breaker,
                 loop=loop,
             )

@@ -25,10 +25,12 @@ class UpstreamPool:
         connect_timeout: float,
         breaker: CircuitBreaker,
         loop: asyncio.AbstractEventLoop,
+        max_age: float = 10.0,
     ) -> None:
         self.upstream = upstream
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
+        self.max_age = max_age
         self.breaker = breaker
         self.loop = loop
         self.idle: list[UpstreamConnection] = []
@@ -89,8 +91,9 @@ class UpstreamPool:
         return conn
 
     def release(self, conn: UpstreamConnection, reusable: bool) -> None:
-        """Give a connection back after a complete exchange (or close it)."""
-        if not reusable or not conn.alive:
+        """Give a connection back after a complete exchange (or close it, when it may not be
+        reused or has reached its maximum age)."""
+        if not reusable or not conn.alive or self.loop.time() - conn.opened > self.max_age:
             conn.close()
             return
         while self._waiters:

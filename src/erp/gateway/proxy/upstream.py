@@ -29,6 +29,7 @@ class UpstreamConnection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.alive = True
         self.reused = False
+        self.opened = pool.loop.time()
         self.last_io = 0.0
         self.status = 0
         self.done = False
