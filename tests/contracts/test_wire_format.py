@@ -22,6 +22,7 @@ from erp.contracts.finance import (
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
+    PeriodReopened,
 )
 from erp.contracts.inventory import (
     InvoiceGoodsIssued,
@@ -348,6 +349,22 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
         {"closed_through": "2026-01-31", "closed_at": AT_WIRE, "closed_by": "accountant"},
     ),
     (
+        PeriodReopened(
+            closed_through=dt.date(2025, 11, 30),
+            reopened_from=dt.date(2025, 12, 31),
+            reopened_at=AT,
+            reopened_by="admin",
+            reason="late supplier invoice",
+        ),
+        {
+            "closed_through": "2025-11-30",
+            "reopened_from": "2025-12-31",
+            "reopened_at": AT_WIRE,
+            "reopened_by": "admin",
+            "reason": "late supplier invoice",
+        },
+    ),
+    (
         ItemChanged(
             sku="BOLT",
             name="Bolt M8",
@@ -460,6 +477,7 @@ TOPICS = {
     PaymentReceived: "finance.payment-received",
     PaymentReversed: "finance.payment-reversed",
     PeriodClosed: "finance.period-closed",
+    PeriodReopened: "finance.period-reopened",
 }
 
 

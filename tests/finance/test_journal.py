@@ -129,7 +129,7 @@ async def test_closed_period_refuses_postings_with_the_date(finance: Service) ->
     )
     assert body["closed_through"] == YESTERDAY.isoformat()
     earlier = (YESTERDAY - dt.timedelta(days=5)).isoformat()
-    problem(await finance.post("/periods/close", {"date": earlier}), 409, "not reopened")
+    problem(await finance.post("/periods/close", {"date": earlier}), 409, "reopen")
     future = (TODAY + dt.timedelta(days=5)).isoformat()
     problem(await finance.post("/periods/close", {"date": future}), 422, "date")
     assert await finance.snapshot() == before

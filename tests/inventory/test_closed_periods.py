@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from erp.contracts.finance import PeriodClosed
+from erp.contracts.finance import PeriodClosed, PeriodReopened
 from tests.inventory.builders import days_ago, deliver, item, move, ok, warehouse
 from tests.support.clients import ServiceClient
 
@@ -60,3 +60,38 @@ async def test_a_late_older_close_does_not_reopen_anything(inventory: ServiceCli
     assert today.status_code == 201, today.text
     refused = await move(inventory, "receipt", RECEIPT, posting_date=days_ago(1))
     assert refused.json()["closed_through"] == days_ago(1)
+
+
+def reopened(days: int, *, from_days: int, at: dt.datetime | None = None) -> PeriodReopened:
+    return PeriodReopened(
+        closed_through=dt.date.fromisoformat(days_ago(days)),
+        reopened_from=dt.date.fromisoformat(days_ago(from_days)),
+        reopened_at=at or dt.datetime.now(dt.UTC),
+        reopened_by="admin",
+        reason="late delivery note",
+    )
+
+
+async def test_a_reopen_lets_back_dated_movements_in_again(inventory: ServiceClient) -> None:
+    await warehouse(inventory)
+    await item(inventory, "A")
+    await deliver(inventory, closed(2), subject="periods")
+    refused = await move(inventory, "receipt", RECEIPT, posting_date=days_ago(5))
+    assert refused.status_code == 409
+
+    await deliver(inventory, reopened(6, from_days=2), subject="periods")
+
+    await ok(await move(inventory, "receipt", RECEIPT, posting_date=days_ago(5)))
+    still = await move(inventory, "receipt", RECEIPT, posting_date=days_ago(6))
+    assert still.status_code == 409 and still.json()["closed_through"] == days_ago(6)
+
+
+async def test_a_close_older_than_the_reopen_arriving_late_changes_nothing(
+    inventory: ServiceClient,
+) -> None:
+    await warehouse(inventory)
+    await item(inventory, "A")
+    late_close = closed(2)  # made before the reopen, delivered after it
+    await deliver(inventory, reopened(6, from_days=2), subject="periods")
+    await deliver(inventory, late_close, subject="periods")
+    await ok(await move(inventory, "receipt", RECEIPT, posting_date=days_ago(5)))

@@ -18,6 +18,7 @@ CHART = {
     "2100": "liability",
     "2150": "liability",
     "3100": "equity",
+    "3200": "equity",
     "4000": "income",
     "5000": "expense",
     "6100": "expense",

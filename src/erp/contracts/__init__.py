@@ -24,6 +24,7 @@ from erp.contracts.finance import (
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
+    PeriodReopened,
 )
 from erp.contracts.inventory import (
     InvoiceGoodsIssued,
@@ -52,4 +53,5 @@ EVENTS: tuple[type[Payload], ...] = (
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
+    PeriodReopened,
 )

@@ -1,7 +1,7 @@
 """The events finance publishes (source `erp/finance`).
 
 Subjects: `journal` for entries, `invoice/<id>` for an invoice's events and its payments,
-`periods` for closes. Amounts of an invoice or payment are in its currency; `debit` and
+`periods` for closes and reopens. Amounts of an invoice or payment are in its currency; `debit` and
 `credit` of a journal line in the base currency, `amount` signed in the entry's currency.
 
 Fields stand in the order their keys travel (see `erp.contracts.wire.Record`).
@@ -52,7 +52,7 @@ class JournalPosted(Payload):
     entry_id: int
     date: dt.date
     memo: str
-    source: str  # manual | invoice | payment | stock
+    source: str  # manual | invoice | payment | stock | year-end (closes income and expenses)
     source_ref: str | None = None  # `invoice:<id>`, `movement:<id>`
     currency: str
     rate: Decimal
@@ -213,3 +213,18 @@ class PeriodClosed(Payload):
     closed_through: dt.date
     closed_at: dt.datetime
     closed_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeriodReopened(Payload):
+    """An admin moved the closing date back: days after `closed_through` take postings
+    again. `reopened_from` was the closing date before; the latest of closes and reopens
+    (by `closed_at` / `reopened_at`) is the one in force."""
+
+    TOPIC: ClassVar[str] = "finance.period-reopened"
+
+    closed_through: dt.date
+    reopened_from: dt.date
+    reopened_at: dt.datetime
+    reopened_by: str
+    reason: str

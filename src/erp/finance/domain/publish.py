@@ -18,6 +18,7 @@ from erp.contracts.finance import (
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
+    PeriodReopened,
 )
 from erp.contracts.wire import Payload
 from erp.finance.models import metadata
@@ -106,3 +107,7 @@ async def publish_payment_reversed(
 
 async def publish_period_closed(conn: AsyncConnection, *, close: dict[str, Any]) -> None:
     await publish(conn, "periods", PeriodClosed.from_row(close))
+
+
+async def publish_period_reopened(conn: AsyncConnection, *, reopen: dict[str, Any]) -> None:
+    await publish(conn, "periods", PeriodReopened.from_row(reopen))

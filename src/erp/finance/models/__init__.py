@@ -83,7 +83,8 @@ journal_entries = Table(
     timestamp_column("posted_at"),
     Column("posted_by", String(100), nullable=False),
     CheckConstraint(
-        "source IN ('manual','invoice','payment','stock')", name="ck_journal_entries_source"
+        "source IN ('manual','invoice','payment','stock','year-end')",
+        name="ck_journal_entries_source",
     ),
     Index("ix_journal_entries_date", "date", "id"),
     Index("ix_journal_entries_source_ref", "source_ref"),
@@ -181,7 +182,8 @@ payments = Table(
     Index("ix_payments_invoice", "invoice_id", "id"),
 )
 
-# Each close moves the closing date forward; the latest row is the one in force.
+# Each row sets the closing date; the latest row is the one in force. A close moves it
+# forward; a reopen moves it back and has its row in `period_reopens` too.
 period_closes = Table(
     "period_closes",
     metadata,
@@ -189,6 +191,19 @@ period_closes = Table(
     Column("closed_through", Date, nullable=False),
     timestamp_column("closed_at"),
     Column("closed_by", String(100), nullable=False),
+)
+
+# The audit trail of reopens: who moved the closing date back, from when to when, and why.
+period_reopens = Table(
+    "period_reopens",
+    metadata,
+    id_column(),
+    Column("close_id", BigId, ForeignKey("period_closes.id"), nullable=False, unique=True),
+    Column("reopened_from", Date, nullable=False),  # the closing date before
+    Column("closed_through", Date, nullable=False),  # the closing date after
+    timestamp_column("reopened_at"),
+    Column("reopened_by", String(100), nullable=False),
+    Column("reason", String(500), nullable=False),
 )
 
 idempotency_keys = metadata.tables["idempotency_keys"]

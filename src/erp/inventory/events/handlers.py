@@ -9,6 +9,8 @@ today or before the latest one of a warehouse's stock of an item) nothing moves 
 `finance.invoice-voided`: reverse the issue movements of that invoice (the goods come back),
 dated today. Only this handler may reverse them: they belong to the invoice.
 `finance.period-closed`: remember the closing date; nothing is dated on or before it after.
+`finance.period-reopened`: an admin moved the closing date back; days after it take movements
+again. Of closes and reopens the latest (by when finance made it) wins, in any arrival order.
 """
 
 from __future__ import annotations
@@ -20,15 +22,21 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.finance import InvoiceIssueRequested, InvoiceVoided, PeriodClosed
+from erp.contracts.finance import (
+    InvoiceIssueRequested,
+    InvoiceVoided,
+    PeriodClosed,
+    PeriodReopened,
+)
 from erp.contracts.inventory import InvoiceGoodsIssued, IssueRejected
 from erp.contracts.wire import decimal_or_none
 from erp.inventory.domain.dating import record_close
 from erp.inventory.domain.errors import InsufficientStock
 from erp.inventory.domain.ledger import post_movement, reverse_movement
 from erp.inventory.domain.publish import publish_invoice_goods_issued, publish_issue_rejected
-from erp.inventory.models import movements
+from erp.inventory.models import closed_period, movements
 from erp.inventory.schemas.movements import MovementCreate
+from erp.platform.db.upsert import upsert
 from erp.platform.errors import ProblemError
 from erp.platform.events.envelope import Event, Handler
 
@@ -120,11 +128,35 @@ async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
 
 
 async def on_period_closed(conn: AsyncConnection, event: Event) -> None:
-    await record_close(conn, PeriodClosed.from_data(event.data))
+    closed = PeriodClosed.from_data(event.data)
+    known = (await conn.execute(select(closed_period.c.closed_at))).scalar()
+    if known is not None and known > closed.closed_at:
+        return  # a reopen made after this close is already in force
+    await record_close(conn, closed)
+
+
+async def on_period_reopened(conn: AsyncConnection, event: Event) -> None:
+    reopened = PeriodReopened.from_data(event.data)
+    values = {
+        "closed_through": reopened.closed_through,
+        "closed_at": reopened.reopened_at,
+        "closed_by": reopened.reopened_by[:100],
+    }
+    await conn.execute(
+        upsert(
+            conn.dialect,
+            closed_period,
+            {"id": 1, **values},
+            conflict=["id"],
+            set_=lambda new: {c: new[c] for c in values},
+            where=lambda new: new.closed_at >= closed_period.c.closed_at,
+        )
+    )
 
 
 SUBSCRIPTIONS: dict[str, Handler] = {
     InvoiceIssueRequested.TOPIC: on_invoice_issued,
     InvoiceVoided.TOPIC: on_invoice_voided,
     PeriodClosed.TOPIC: on_period_closed,
+    PeriodReopened.TOPIC: on_period_reopened,
 }

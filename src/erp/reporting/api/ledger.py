@@ -45,14 +45,16 @@ async def trial_balance(reply: FinanceReport, as_of: AsOf = None) -> Response:
 @router.get("/profit-and-loss", response_model=ReportRead, responses=CSV_ANSWER)
 async def profit_and_loss(reply: FinanceReport, start: From = None, end: To = None) -> Response:
     """Income and expense per account between `from` and `to`, both included, and the net
-    profit (also as `total_rows`: total income, total expenses, net profit). `from` after
+    profit (also as `total_rows`: total income, total expenses, net profit). Finance's
+    year-end closing entries are left out, so a closed year still shows its result. `from` after
     `to`, or a range longer than the configured maximum, is a 422."""
     start, end = reply.range(start, end)
 
     async def compute(conn: AsyncConnection) -> Report:
         before = await ledger.balances_as_of(conn, start - dt.timedelta(days=1))
         until = await ledger.balances_as_of(conn, end)
-        return ledger.profit_and_loss(before, until, start=start, end=end)
+        closing = await ledger.closing_between(conn, start, end)
+        return ledger.profit_and_loss(before, until, start=start, end=end, closing=closing)
 
     params = {"from": start, "to": end}
     return await reply("profit-and-loss", params, families=FAMILIES, horizon=end, compute=compute)

@@ -21,6 +21,7 @@ from erp.contracts.finance import (
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
+    PeriodReopened,
 )
 from erp.contracts.inventory import (
     InvoiceGoodsIssued,
@@ -263,6 +264,8 @@ BY_TOPIC: dict[str, Apply] = {
     PaymentReceived.TOPIC: _payment_received,
     PaymentReversed.TOPIC: _payment_reversed,
     PeriodClosed.TOPIC: _period_closed,
+    # Postings made after a reopen arrive as journal events; the reopen moves no figure.
+    PeriodReopened.TOPIC: _nothing,
 }
 
 

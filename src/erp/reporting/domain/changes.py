@@ -16,6 +16,7 @@ from erp.contracts.inventory import StockMoved
 from erp.reporting.domain.periods import buckets
 
 ZERO = Decimal(0)
+YEAR_END = "year-end"  # the source of finance's closing entries
 Key = tuple[object, ...]
 
 
@@ -63,12 +64,14 @@ class Changes:
 
 KEY_COLUMNS = {
     "ledger_balances": ("grain", "period", "account"),
+    "closing_lines": ("day", "account"),
     "stock_balances": ("grain", "period", "sku", "warehouse"),
     "stock_flows": ("day", "sku", "warehouse", "type"),
     "sales_cogs": ("invoice_id", "sku"),
 }
 SUM_COLUMNS = {
     "ledger_balances": ("debit", "credit"),
+    "closing_lines": ("debit", "credit"),
     "stock_balances": ("quantity", "value"),
     "stock_flows": ("quantity_in", "quantity_out", "value_in", "value_out", "lines"),
     "sales_cogs": ("cogs",),
@@ -77,13 +80,16 @@ SUM_COLUMNS = {
 
 def journal_changes(entry: JournalPosted) -> Changes:
     """A stock posting's asset lines are its inventory side (the counter side is a liability
-    or an expense), which is what the reconciliation links to the movement."""
+    or an expense), which is what the reconciliation links to the movement. A year-end
+    closing entry's lines are also kept apart: the profit and loss leaves them out."""
     changes = Changes()
     inventory_value = ZERO
     for line in entry.lines:
         changes.accounts[line.account] = line.account_type
         for grain, period in buckets(entry.date):
             changes.add("ledger_balances", (grain, period, line.account), (line.debit, line.credit))
+        if entry.source == YEAR_END:
+            changes.add("closing_lines", (entry.date, line.account), (line.debit, line.credit))
         if line.account_type == "asset":
             inventory_value += line.debit - line.credit
     changes.touch("ledger", entry.date)

@@ -68,7 +68,10 @@ async def overview(
         year_start = today.replace(month=1, day=1)
         before = await ledger.balances_as_of(conn, year_start - dt.timedelta(days=1))
         until = await ledger.balances_as_of(conn, today)
-        view.profit_and_loss = ledger.profit_and_loss(before, until, start=year_start, end=today)
+        closing = await ledger.closing_between(conn, year_start, today)
+        view.profit_and_loss = ledger.profit_and_loss(
+            before, until, start=year_start, end=today, closing=closing
+        )
     if "ar-aging" in panels:
         view.ar_aging = await sales.ar_aging(conn, as_of=today)
     if "reconciliation" in panels:

@@ -13,7 +13,7 @@ from erp.reporting.domain.accounts import account_name
 from erp.reporting.domain.periods import as_of_ranges
 from erp.reporting.domain.report import Report
 from erp.reporting.domain.totals import total_row
-from erp.reporting.models import ledger_accounts, ledger_balances
+from erp.reporting.models import closing_lines, ledger_accounts, ledger_balances
 
 ZERO = Decimal(0)
 DEBIT_NORMAL = frozenset({"asset", "expense"})
@@ -52,6 +52,27 @@ async def balances_as_of(conn: AsyncConnection, as_of: dt.date) -> dict[str, Bal
         .group_by(buckets.c.account, ledger_accounts.c.type)
     )
     # SUM over a TypeDecorator column keeps its type, so the dialect's conversion applies.
+    rows = (await conn.execute(statement)).all()
+    return {r.account: Balance(r.account, r.type, _dec(r.debit), _dec(r.credit)) for r in rows}
+
+
+async def closing_between(
+    conn: AsyncConnection, start: dt.date, end: dt.date
+) -> dict[str, Balance]:
+    """Per account: debit and credit totals of the year-end closing lines dated from `start`
+    to `end`."""
+    cl = closing_lines.c
+    statement = (
+        select(
+            cl.account,
+            ledger_accounts.c.type,
+            func.sum(cl.debit).label("debit"),
+            func.sum(cl.credit).label("credit"),
+        )
+        .join(ledger_accounts, ledger_accounts.c.code == cl.account)
+        .where(cl.day >= start, cl.day <= end)
+        .group_by(cl.account, ledger_accounts.c.type)
+    )
     rows = (await conn.execute(statement)).all()
     return {r.account: Balance(r.account, r.type, _dec(r.debit), _dec(r.credit)) for r in rows}
 
@@ -103,17 +124,24 @@ def trial_balance(balances: dict[str, Balance], *, as_of: dt.date) -> Report:
 
 
 def profit_and_loss(
-    before: dict[str, Balance], until: dict[str, Balance], *, start: dt.date, end: dt.date
+    before: dict[str, Balance],
+    until: dict[str, Balance],
+    *,
+    start: dt.date,
+    end: dt.date,
+    closing: dict[str, Balance] | None = None,
 ) -> Report:
-    """`before`: balances as of the day before `start`; `until`: as of `end`."""
+    """`before`: balances as of the day before `start`; `until`: as of `end`; `closing`: the
+    year-end closing lines between them, left out (they move the result to equity, they are
+    not income or expense of the year)."""
     rows = []
     income = expense = ZERO
     for code in sorted(until):
         b = until[code]
         if b.type not in ("income", "expense"):
             continue
-        prior = before.get(code)
-        amount = b.normal - (prior.normal if prior else ZERO)
+        prior, closed = before.get(code), (closing or {}).get(code)
+        amount = b.normal - (prior.normal if prior else ZERO) - (closed.normal if closed else ZERO)
         if amount == 0:
             continue
         if b.type == "income":

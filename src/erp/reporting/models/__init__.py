@@ -83,6 +83,18 @@ ledger_balances = Table(
     PrimaryKeyConstraint("grain", "period", "account", postgresql_include=["debit", "credit"]),
 )
 
+# The lines of finance's year-end closing entries (source `year-end`) per day and account:
+# in `ledger_balances` like any line, and here too, so the profit and loss can leave them out.
+closing_lines = Table(
+    "closing_lines",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("account", String(16), nullable=False),
+    money_column("debit"),
+    money_column("credit"),
+    PrimaryKeyConstraint("day", "account"),
+)
+
 stock_balances = Table(
     "stock_balances",
     metadata,
@@ -257,6 +269,7 @@ READ_MODELS = (
     positions,
     ledger_accounts,
     ledger_balances,
+    closing_lines,
     stock_balances,
     stock_flows,
     stock_links,
