@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from erp.platform.db.url import asyncpg_connect_args
 
 T = TypeVar("T")
+Hook = Callable[[AsyncConnection], Awaitable[None]]
+_BEFORE_COMMIT = "erp.before_commit"
+_STATE = "erp.transaction_state"
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _MAX_ATTEMPTS = 5
 
@@ -48,6 +51,31 @@ def _sqlstate(error: DBAPIError) -> str | None:
 
 
 POOL_TIMEOUT_SECONDS = 30.0
+
+
+def in_transaction(conn: AsyncConnection) -> bool:
+    """Whether `conn` is inside `Database.transaction()`, which runs `before_commit` hooks."""
+    return _BEFORE_COMMIT in conn.info
+
+
+def transaction_state(conn: AsyncConnection) -> dict[str, Any]:
+    """A dictionary that lives as long as this `Database.transaction()`."""
+    state: dict[str, Any] = conn.info[_STATE]
+    return state
+
+
+def before_commit(conn: AsyncConnection, hook: Hook) -> None:
+    """Run `hook(conn)` once, as the last statement(s) before this transaction commits (never
+    when it rolls back). For writes that should hold their row locks as briefly as possible."""
+    hooks: list[Hook] = conn.info[_BEFORE_COMMIT]
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+async def _run_hooks(conn: AsyncConnection) -> None:
+    hooks: list[Hook] = conn.info[_BEFORE_COMMIT]
+    while hooks:
+        await hooks.pop(0)(conn)
 
 
 class Database:
@@ -111,11 +139,24 @@ class Database:
         if self.is_sqlite:
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-                async with conn.begin():
+                async with conn.begin(), self._hooks(conn):
                     yield conn
         else:
-            async with self._slot(), self.engine.begin() as conn:
+            async with self._slot(), self.engine.begin() as conn, self._hooks(conn):
                 yield conn
+
+    @staticmethod
+    @asynccontextmanager
+    async def _hooks(conn: AsyncConnection) -> AsyncIterator[None]:
+        """`before_commit` hooks run after the unit of work. They and the transaction's state
+        live on the pooled connection, so they are cleared whatever happens."""
+        conn.info[_BEFORE_COMMIT], conn.info[_STATE] = [], {}
+        try:
+            yield
+            await _run_hooks(conn)
+        finally:
+            conn.info.pop(_BEFORE_COMMIT, None)
+            conn.info.pop(_STATE, None)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
