@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -90,6 +90,40 @@ async def reserved(
         .group_by(r.sku, r.warehouse)
     )
     return {(row[0], row[1]): row[2] or ZERO for row in await conn.execute(statement)}
+
+
+async def after_lock(
+    conn: AsyncConnection, keys: list[BinKey], *, now: datetime
+) -> tuple[dict[BinKey, date], dict[BinKey, Decimal]]:
+    """What a movement checks once its bins are locked, in one round trip: each bin's latest
+    posting date (that of its last ledger line; lines are in date order) and what active,
+    unexpired reservations hold of it. Read after the locks, so no movement can add a later
+    line meanwhile; holds as `reserved` counts them."""
+    line, r = stock_ledger.c, reservations.c
+    latest = (
+        select(line.posting_date)
+        .where(line.sku == bins.c.sku, line.warehouse == bins.c.warehouse)
+        .order_by(line.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    held = (
+        select(func.sum(still_held()))
+        .where(r.sku == bins.c.sku, r.warehouse == bins.c.warehouse)
+        .where(r.status == "active", r.expires_at > now)
+        .scalar_subquery()
+    )
+    statement = select(
+        bins.c.sku, bins.c.warehouse, latest.label("latest"), held.label("held")
+    ).where(tuple_(bins.c.sku, bins.c.warehouse).in_(sorted(set(keys))))
+    dates: dict[BinKey, date] = {}
+    holds: dict[BinKey, Decimal] = {}
+    for row in await conn.execute(statement):
+        if row.latest is not None:
+            dates[(row.sku, row.warehouse)] = row.latest
+        if row.held is not None:
+            holds[(row.sku, row.warehouse)] = row.held
+    return dates, holds
 
 
 async def save_positions(

@@ -10,6 +10,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp.inventory.domain.dating import closed_through_column
 from erp.inventory.domain.publish import publish_item_changed
 from erp.inventory.models import bins, items, reservations, warehouses
 from erp.inventory.schemas.items import ItemCreate, ItemUpdate
@@ -122,9 +123,14 @@ async def get_warehouse(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-async def active_warehouses(conn: AsyncConnection, codes: dict[str, str]) -> dict[str, Any]:
-    """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field."""
-    return await active_rows(conn, warehouses.c.code, codes.items(), name="warehouse")
+async def active_warehouses(
+    conn: AsyncConnection, codes: dict[str, str], *, closed_through: bool = False
+) -> dict[str, Any]:
+    """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field.
+    `closed_through`: each row also carries the day inventory last heard finance closed its
+    books through (`dating.closed_through`), read in the same round trip."""
+    extra = {"closed_through": closed_through_column()} if closed_through else None
+    return await active_rows(conn, warehouses.c.code, codes.items(), name="warehouse", extra=extra)
 
 
 async def active_items(conn: AsyncConnection, skus: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -9,20 +9,26 @@ any date is the running balance of one ledger line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import PeriodClosed as PeriodClosedEvent
 from erp.inventory.domain.errors import BackDated, PeriodClosed
-from erp.inventory.models import bins, closed_period, stock_ledger
+from erp.inventory.models import closed_period
 from erp.platform import calendar
 from erp.platform.db.upsert import upsert
 from erp.platform.errors import InvalidInput
 
 BinKey = tuple[str, str]
+
+
+def closed_through_column() -> Any:
+    """The last day of the latest period finance closed, as inventory heard of it (NULL when
+    none), as a scalar subquery to read beside other rows."""
+    return select(closed_period.c.closed_through).scalar_subquery()
 
 
 async def closed_through(conn: AsyncConnection) -> date | None:
@@ -56,6 +62,11 @@ async def posting_date_or_today(conn: AsyncConnection, given: date | None) -> da
     it falls in a closed period. The close arrives as an event, so a movement may still be
     dated into a period finance closed a moment ago; finance posts such a late one on its
     first open day."""
+    return dated(given, await closed_through(conn))
+
+
+def dated(given: date | None, closed: date | None) -> date:
+    """`posting_date_or_today` with the closed day already read (`closed_through`)."""
     today = calendar.today()
     posting_date = given or today
     if posting_date > today:
@@ -64,43 +75,17 @@ async def posting_date_or_today(conn: AsyncConnection, given: date | None) -> da
             f"{posting_date} is after today ({today} in the company's time zone)",
             posting_date=posting_date.isoformat(),
         )
-    closed = await closed_through(conn)
     if closed is not None and posting_date <= closed:
         raise PeriodClosed(posting_date=posting_date, closed_through=closed)
     return posting_date
 
 
-async def refuse_back_dating(
-    conn: AsyncConnection, keys: Iterable[BinKey], posting_date: date
-) -> None:
+def refuse_back_dating(latest: dict[BinKey, date], posting_date: date) -> None:
     """409 when a bin already has a line dated after `posting_date` (the same day is fine).
-    Call it with the bins locked: the lines read then are the latest there will be."""
-    latest = await latest_posting_dates(conn, keys)
+    `latest`: each bin's latest posting date, read with the bins locked (then the lines read
+    are the latest there will be; `bins.after_lock`)."""
     for key in sorted(latest):
         if latest[key] > posting_date:
             raise BackDated(
                 posting_date=posting_date, latest=latest[key], sku=key[0], warehouse=key[1]
             )
-
-
-async def latest_posting_dates(conn: AsyncConnection, keys: Iterable[BinKey]) -> dict[BinKey, date]:
-    """Each bin's latest posting date: that of its last ledger line (lines are in date order)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    line = stock_ledger.c
-    last = (
-        select(line.posting_date)
-        .where(line.sku == bins.c.sku, line.warehouse == bins.c.warehouse)
-        .order_by(line.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    statement = select(bins.c.sku, bins.c.warehouse, last.label("latest")).where(
-        tuple_(bins.c.sku, bins.c.warehouse).in_(wanted)
-    )
-    return {
-        (r.sku, r.warehouse): r.latest
-        for r in await conn.execute(statement)
-        if r.latest is not None
-    }

@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Date, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.references import invoice_of
 from erp.inventory.domain import bins as bin_store
 from erp.inventory.domain.catalog import active_items, active_warehouses
-from erp.inventory.domain.dating import posting_date_or_today, refuse_back_dating
+from erp.inventory.domain.dating import dated, posting_date_or_today, refuse_back_dating
 from erp.inventory.domain.errors import CapacityExceeded, DocumentOwned, InsufficientStock
 from erp.inventory.domain.movements import MOVEMENTS
 from erp.inventory.domain.publish import publish_stock_moved
@@ -38,6 +38,7 @@ from erp.inventory.domain.valuation import (
 )
 from erp.inventory.models import items, movements, stock_ledger
 from erp.inventory.schemas.movements import MovementCreate
+from erp.platform.db.types import UTCDateTime
 from erp.platform.errors import Conflict, InvalidInput, NotFound
 
 BinKey = tuple[str, str]
@@ -52,11 +53,11 @@ async def post_movement(
     codes = {body.warehouse: "warehouse"}
     if body.to_warehouse:
         codes[body.to_warehouse] = "to_warehouse"
-    houses = await active_warehouses(conn, codes)
+    houses = await active_warehouses(conn, codes, closed_through=True)
     found = await active_items(
         conn, ((ln.sku, f"lines.{i}.sku") for i, ln in enumerate(body.lines))
     )
-    posting_date = await posting_date_or_today(conn, body.posting_date)
+    posting_date = dated(body.posting_date, houses[body.warehouse].closed_through)
     drawn = await reservations_for_issue(conn, body)
     return await _post(
         conn,
@@ -73,6 +74,7 @@ async def post_movement(
         allow_negative={c: houses[c].allow_negative for c in houses},
         drawn=drawn,
         uoms={sku: row.uom for sku, row in found.items()},
+        reorder_points={sku: row.reorder_point for sku, row in found.items()},
         user=user,
     )
 
@@ -124,11 +126,11 @@ async def reverse_movement(
     codes = {ln.warehouse: "warehouse" for ln in lines}
     houses = await active_warehouses(conn, codes)
     skus = {ln.sku for ln in lines}
-    uoms = dict(
-        (await conn.execute(select(items.c.sku, items.c.uom).where(items.c.sku.in_(skus))))
-        .tuples()
-        .all()
-    )
+    known = (
+        await conn.execute(
+            select(items.c.sku, items.c.uom, items.c.reorder_point).where(items.c.sku.in_(skus))
+        )
+    ).all()
     return await _post(
         conn,
         movement={
@@ -143,7 +145,8 @@ async def reverse_movement(
         steps=steps,
         allow_negative={c: houses[c].allow_negative for c in houses},
         drawn={},
-        uoms=uoms,
+        uoms={row.sku: row.uom for row in known},
+        reorder_points={row.sku: row.reorder_point for row in known},
         user=user,
     )
 
@@ -156,15 +159,17 @@ async def _post(
     allow_negative: dict[str, bool],
     drawn: dict[int, Drawn],
     uoms: dict[str, str],
+    reorder_points: dict[str, Decimal | None],
     user: str,
 ) -> dict[str, Any]:
     keys = [(s.sku, s.warehouse) for s in steps]
     positions = await bin_store.lock_bins(conn, keys)
     posting_date: date = movement["posting_date"]
-    await refuse_back_dating(conn, keys, posting_date)
     now = datetime.now(UTC)  # taken after the locks, so per-bin time order is commit order
+    latest, held = await bin_store.after_lock(conn, keys, now=now)
+    refuse_back_dating(latest, posting_date)
     before = {k: Position(p.on_hand, p.value) for k, p in positions.items()}
-    await _check_holds(conn, steps, positions, now=now, drawn=drawn)
+    _check_holds(steps, positions, held, drawn=drawn)
     rows = []
     outflow_values: dict[tuple[int, str], Decimal] = {}
     for step in steps:
@@ -198,15 +203,9 @@ async def _post(
                 "posted_at": now,
             }
         )
-    movement_id = (
-        await conn.execute(
-            movements.insert()
-            .values(**movement, posted_at=now, posted_by=user)
-            .returning(movements.c.id)
-        )
-    ).scalar_one()
-    await conn.execute(stock_ledger.insert(), [{**r, "movement_id": movement_id} for r in rows])
-    await bin_store.save_positions(conn, positions, now=now)
+    movement_id = await _write(
+        conn, {**movement, "posted_at": now, "posted_by": user}, rows, positions, now=now
+    )
     await consume(conn, drawn, movement_id=movement_id, now=now)
     result = {
         **movement,
@@ -216,8 +215,109 @@ async def _post(
         "reversed_by": None,
         "lines": rows,
     }
-    await publish_stock_moved(conn, movement=result, before=before, after=positions, uoms=uoms)
+    await publish_stock_moved(
+        conn,
+        movement=result,
+        before=before,
+        after=positions,
+        uoms=uoms,
+        reorder_points=reorder_points,
+    )
     return result
+
+
+async def _write(
+    conn: AsyncConnection,
+    movement: dict[str, Any],
+    rows: list[dict[str, Any]],
+    positions: dict[BinKey, Position],
+    *,
+    now: datetime,
+) -> int:
+    """Insert the movement and its ledger lines (in `rows` order) and save the bins' new
+    positions; the movement's id. On PostgreSQL one statement, elsewhere three."""
+    if conn.dialect.name == "postgresql":
+        return await _write_pg(conn, movement, rows, positions, now=now)
+    movement_id = (
+        await conn.execute(movements.insert().values(**movement).returning(movements.c.id))
+    ).scalar_one()
+    await conn.execute(stock_ledger.insert(), [{**r, "movement_id": movement_id} for r in rows])
+    await bin_store.save_positions(conn, positions, now=now)
+    return int(movement_id)
+
+
+# The same three writes as one data-modifying statement: the lines are inserted in the order
+# given (their ids keep a transfer's outbound side first), the bins are the ones locked.
+_WRITE_PG = text(
+    """
+WITH m AS (
+  INSERT INTO movements (type, warehouse, to_warehouse, reference, reason, reverses,
+                         posting_date, posted_at, posted_by)
+  VALUES (:type, :warehouse, :to_warehouse, :reference, :reason, :reverses,
+          :posting_date, :posted_at, :posted_by)
+  RETURNING id
+),
+lines AS (
+  INSERT INTO stock_ledger (movement_id, line_no, sku, warehouse, quantity, unit_cost, value,
+                            on_hand_after, value_after, posting_date, posted_at)
+  SELECT m.id, x.line_no, x.sku, x.warehouse, x.quantity, x.unit_cost, x.value,
+         x.on_hand_after, x.value_after, :posting_date, :posted_at
+  FROM m, unnest(CAST(:line_nos AS BIGINT[]), CAST(:skus AS TEXT[]),
+                 CAST(:warehouses AS TEXT[]), CAST(:quantities AS NUMERIC[]),
+                 CAST(:unit_costs AS NUMERIC[]), CAST(:line_values AS NUMERIC[]),
+                 CAST(:on_hands_after AS NUMERIC[]), CAST(:values_after AS NUMERIC[]))
+       WITH ORDINALITY AS x(line_no, sku, warehouse, quantity, unit_cost, value,
+                            on_hand_after, value_after, n)
+  ORDER BY x.n
+),
+saved AS (
+  UPDATE bins SET on_hand = b.on_hand, value = b.value, updated_at = :posted_at
+  FROM unnest(CAST(:bin_skus AS TEXT[]), CAST(:bin_warehouses AS TEXT[]),
+              CAST(:bin_on_hands AS NUMERIC[]), CAST(:bin_values AS NUMERIC[]))
+       AS b(sku, warehouse, on_hand, value)
+  WHERE bins.sku = b.sku AND bins.warehouse = b.warehouse
+)
+SELECT id FROM m
+"""
+).bindparams(
+    bindparam("reverses", type_=BigInteger()),
+    bindparam("posting_date", type_=Date()),
+    bindparam("posted_at", type_=UTCDateTime()),
+)
+
+
+async def _write_pg(
+    conn: AsyncConnection,
+    movement: dict[str, Any],
+    rows: list[dict[str, Any]],
+    positions: dict[BinKey, Position],
+    *,
+    now: datetime,
+) -> int:
+    def exact(column: Any, values: list[Any]) -> list[Any]:
+        # What the column's type would bind: the decimal at the column's scale.
+        bind = column.type.process_bind_param
+        return [bind(v, conn.dialect) for v in values]
+
+    line = stock_ledger.c
+    bins = sorted(positions)
+    params = {
+        **movement,
+        "posted_at": now,
+        "line_nos": [r["line_no"] for r in rows],
+        "skus": [r["sku"] for r in rows],
+        "warehouses": [r["warehouse"] for r in rows],
+        "quantities": exact(line.quantity, [r["quantity"] for r in rows]),
+        "unit_costs": exact(line.unit_cost, [r["unit_cost"] for r in rows]),
+        "line_values": exact(line.value, [r["value"] for r in rows]),
+        "on_hands_after": exact(line.on_hand_after, [r["on_hand_after"] for r in rows]),
+        "values_after": exact(line.value_after, [r["value_after"] for r in rows]),
+        "bin_skus": [k[0] for k in bins],
+        "bin_warehouses": [k[1] for k in bins],
+        "bin_on_hands": exact(line.on_hand_after, [positions[k].on_hand for k in bins]),
+        "bin_values": exact(line.value_after, [positions[k].value for k in bins]),
+    }
+    return int((await conn.execute(_WRITE_PG, params)).scalar_one())
 
 
 async def _line_value(
@@ -281,16 +381,15 @@ def _check_capacity(step: Step, after: Position, unit_cost: Decimal) -> None:
         )
 
 
-async def _check_holds(
-    conn: AsyncConnection,
+def _check_holds(
     steps: list[Step],
     positions: dict[BinKey, Position],
+    reserved: dict[BinKey, Decimal],
     *,
-    now: datetime,
     drawn: dict[int, Drawn],
 ) -> None:
-    """Outflows may not take stock that reservations hold, except what they draw from the
-    reservations they name."""
+    """Outflows may not take stock that reservations hold (`reserved`, read with the bins
+    locked), except what they draw from the reservations they name."""
     demand: dict[BinKey, Decimal] = {}
     for step in steps:
         if step.quantity < 0 and step.counts_holds:
@@ -298,7 +397,7 @@ async def _check_holds(
             demand[key] = demand.get(key, ZERO) - step.quantity
     if not demand:
         return
-    held = await bin_store.reserved(conn, list(demand), now=now)
+    held = {key: reserved[key] for key in demand if key in reserved}
     for d in drawn.values():
         key = (d.sku, d.warehouse)
         held[key] = held.get(key, ZERO) - d.quantity

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,10 +39,11 @@ async def publish_stock_moved(
     before: dict[tuple[str, str], Position],
     after: dict[tuple[str, str], Position],
     uoms: dict[str, str],
+    reorder_points: dict[str, Decimal | None],
 ) -> None:
     """The posted movement (each line in its item's unit of measure) and, for a reversal, its
     link to the original (both under the movement's warehouse, so they keep posting order);
-    then each bin it took below its reorder point."""
+    then each bin it took below its item's reorder point."""
     subject = f"warehouse/{movement['warehouse']}"
     lines = tuple(
         StockLine.from_row(
@@ -60,7 +62,10 @@ async def publish_stock_moved(
             movement_id=moved.movement_id, reverses=moved.reverses, posted_at=moved.posted_at
         )
         await publish(conn, subject, reversed_)
-    for alert in await low_stock(conn, movement_id=moved.movement_id, before=before, after=after):
+    alerts = low_stock(
+        movement_id=moved.movement_id, before=before, after=after, reorder_points=reorder_points
+    )
+    for alert in alerts:
         await publish(conn, f"warehouse/{alert.warehouse}", alert)
 
 

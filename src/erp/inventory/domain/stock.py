@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.contracts.inventory import LowStock
 from erp.inventory.domain.bins import still_held
 from erp.inventory.domain.valuation import ZERO, Position
-from erp.inventory.models import bins, items, reservation_uses, reservations, stock_ledger
+from erp.inventory.models import bins, reservation_uses, reservations, stock_ledger
 from erp.platform import calendar
 from erp.platform.calendar import AsOf
 from erp.platform.db.types import QUANTITY
@@ -175,32 +175,20 @@ def _present(row: Any, at: datetime) -> dict[str, Any]:
     }
 
 
-async def low_stock(
-    conn: AsyncConnection,
+def low_stock(
     *,
     movement_id: int,
     before: dict[BinKey, Position],
     after: dict[BinKey, Position],
+    reorder_points: dict[str, Decimal | None],
 ) -> list[LowStock]:
     """Bins the movement took from at or above their item's reorder point to below it (an
-    item without a positive reorder point is never low)."""
+    item without a positive reorder point is never low). `reorder_points`: of the items the
+    movement moves, as read in its transaction."""
     keys = sorted(k for k in after if after[k].on_hand < before[k].on_hand)
-    if not keys:
-        return []
-    points = dict(
-        (
-            await conn.execute(
-                select(items.c.sku, items.c.reorder_point).where(
-                    items.c.sku.in_({sku for sku, _ in keys})
-                )
-            )
-        )
-        .tuples()
-        .all()
-    )
     alerts = []
     for key in keys:
-        point = points.get(key[0])
+        point = reorder_points.get(key[0])
         if point is None or point <= 0:
             continue
         if before[key].on_hand >= point > after[key].on_hand:

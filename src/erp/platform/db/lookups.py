@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Column, Row, select
+from sqlalchemy import Column, ColumnElement, Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.errors import InvalidInput
@@ -18,12 +18,16 @@ async def active_rows(
     *,
     name: str,
     key_name: str | None = None,
+    extra: dict[str, ColumnElement[Any]] | None = None,
 ) -> dict[Any, Row[Any]]:
     """The rows of `key`'s table for (key value, request field) pairs, by key value. A value
     without a row, or whose row is not `active`, is a 422 on the field it came from: "unknown
-    {key_name} ..." (`key_name` defaults to `name`) or "{name} ... is inactive"."""
+    {key_name} ..." (`key_name` defaults to `name`) or "{name} ... is inactive". `extra`:
+    more columns each row carries under those names (scalar subqueries read in the same round
+    trip)."""
     pairs = list(wanted)
-    statement = select(key.table).where(key.in_({value for value, _ in pairs}))
+    more = [column.label(label) for label, column in (extra or {}).items()]
+    statement = select(key.table, *more).where(key.in_({value for value, _ in pairs}))
     rows = {row._mapping[key]: row for row in await conn.execute(statement)}
     for value, field in pairs:
         row = rows.get(value)
