@@ -14,6 +14,7 @@ PYTEST_DEPS ?= browser
 -include bench/bench.mk
 -include bench/reporting.mk
 -include bench/events.mk
+-include bench/services.mk
 -include deploy/image.mk
 
 .PHONY: help install run test lint typecheck pytest format bench browser compiled test-compiled lock

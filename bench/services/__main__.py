@@ -1,0 +1,3 @@
+from bench.services.run import main
+
+main()
