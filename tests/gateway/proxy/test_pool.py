@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -12,11 +13,12 @@ from erp.gateway.proxy.breaker import CircuitBreaker
 from erp.gateway.proxy.pool import UpstreamPool
 from erp.gateway.proxy.routing import Upstream
 
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
-@pytest.fixture
-def hangs_up_at_once() -> Iterator[int]:
-    """A server on its own thread and loop that closes every connection as it accepts it, as
-    a balancer does when its endpoint is gone: the close races the client's next step."""
+
+@contextmanager
+def serving(handle: Handler) -> Iterator[int]:
+    """A server on its own thread and loop, calling `handle` for each connection; its port."""
     ready = threading.Event()
     port = 0
     loop = asyncio.new_event_loop()
@@ -24,11 +26,7 @@ def hangs_up_at_once() -> Iterator[int]:
 
     async def serve() -> None:
         nonlocal port
-
-        async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            writer.close()
-
-        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         ready.set()
         async with server:
@@ -40,6 +38,30 @@ def hangs_up_at_once() -> Iterator[int]:
     yield port
     loop.call_soon_threadsafe(stop.set_result, None)
     thread.join(5)
+
+
+@pytest.fixture
+def hangs_up_at_once() -> Iterator[int]:
+    """Closes every connection as it accepts it, as a balancer does when its endpoint is gone:
+    the close races the client's next step."""
+
+    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    with serving(hang_up) as port:
+        yield port
+
+
+@pytest.fixture
+def keeps_open() -> Iterator[int]:
+    """Keeps every connection open until the client closes it."""
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    with serving(hold) as port:
+        yield port
 
 
 async def test_a_connection_closed_before_acquire_resumes_is_not_handed_out(
@@ -65,35 +87,6 @@ async def test_a_connection_closed_before_acquire_resumes_is_not_handed_out(
         conn.close()
         await asyncio.sleep(0)
     assert handed_out_dead == 0
-
-
-@pytest.fixture
-def keeps_open() -> Iterator[int]:
-    """A server that accepts connections and keeps them open until the client closes."""
-    ready = threading.Event()
-    port = 0
-    loop = asyncio.new_event_loop()
-    stop = loop.create_future()
-
-    async def serve() -> None:
-        nonlocal port
-
-        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.read()
-            writer.close()
-
-        server = await asyncio.start_server(hold, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        ready.set()
-        async with server:
-            await stop
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(5)
-    yield port
-    loop.call_soon_threadsafe(stop.set_result, None)
-    thread.join(5)
 
 
 async def test_a_connection_past_its_age_is_closed_not_reused(keeps_open: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import PeriodClosed as PeriodClosedEvent
+from erp.contracts.finance import PeriodReopened as PeriodReopenedEvent
 from erp.inventory.domain.errors import BackDated, PeriodClosed
 from erp.inventory.models import closed_period
 from erp.platform import calendar
@@ -37,22 +38,41 @@ async def closed_through(conn: AsyncConnection) -> date | None:
 
 
 async def record_close(conn: AsyncConnection, closed: PeriodClosedEvent) -> None:
-    """Keep the latest close; an older one arriving late changes nothing (periods are never
-    reopened)."""
-    row = {
-        "id": 1,
-        "closed_through": closed.closed_through,
-        "closed_at": closed.closed_at,
-        "closed_by": closed.closed_by[:100],
-    }
+    """Keep the latest close; an older one arriving late changes nothing."""
+    await _keep(
+        conn,
+        closed.closed_through,
+        at=closed.closed_at,
+        by=closed.closed_by,
+        newer=lambda new: new.closed_through > closed_period.c.closed_through,
+    )
+
+
+async def record_reopen(conn: AsyncConnection, reopened: PeriodReopenedEvent) -> None:
+    """An admin moved the closing date back: it holds unless finance made a close or reopen
+    later than this one (by when finance made them, whatever order they arrive in)."""
+    await _keep(
+        conn,
+        reopened.closed_through,
+        at=reopened.reopened_at,
+        by=reopened.reopened_by,
+        newer=lambda new: new.closed_at >= closed_period.c.closed_at,
+    )
+
+
+async def _keep(
+    conn: AsyncConnection, closed_through: date, *, at: Any, by: str, newer: Any
+) -> None:
+    """The one row of the closing date, replaced when `newer(new row)` holds."""
+    values = {"closed_through": closed_through, "closed_at": at, "closed_by": by[:100]}
     await conn.execute(
         upsert(
             conn.dialect,
             closed_period,
-            row,
+            {"id": 1, **values},
             conflict=["id"],
-            set_=lambda new: {c: new[c] for c in ("closed_through", "closed_at", "closed_by")},
-            where=lambda new: new.closed_through > closed_period.c.closed_through,
+            set_=lambda new: {c: new[c] for c in values},
+            where=newer,
         )
     )
 

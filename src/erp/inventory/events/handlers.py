@@ -30,13 +30,12 @@ from erp.contracts.finance import (
 )
 from erp.contracts.inventory import InvoiceGoodsIssued, IssueRejected
 from erp.contracts.wire import decimal_or_none
-from erp.inventory.domain.dating import record_close
+from erp.inventory.domain.dating import record_close, record_reopen
 from erp.inventory.domain.errors import InsufficientStock
 from erp.inventory.domain.ledger import post_movement, reverse_movement
 from erp.inventory.domain.publish import publish_invoice_goods_issued, publish_issue_rejected
 from erp.inventory.models import closed_period, movements
 from erp.inventory.schemas.movements import MovementCreate
-from erp.platform.db.upsert import upsert
 from erp.platform.errors import ProblemError
 from erp.platform.events.envelope import Event, Handler
 
@@ -136,22 +135,7 @@ async def on_period_closed(conn: AsyncConnection, event: Event) -> None:
 
 
 async def on_period_reopened(conn: AsyncConnection, event: Event) -> None:
-    reopened = PeriodReopened.from_data(event.data)
-    values = {
-        "closed_through": reopened.closed_through,
-        "closed_at": reopened.reopened_at,
-        "closed_by": reopened.reopened_by[:100],
-    }
-    await conn.execute(
-        upsert(
-            conn.dialect,
-            closed_period,
-            {"id": 1, **values},
-            conflict=["id"],
-            set_=lambda new: {c: new[c] for c in values},
-            where=lambda new: new.closed_at >= closed_period.c.closed_at,
-        )
-    )
+    await record_reopen(conn, PeriodReopened.from_data(event.data))
 
 
 SUBSCRIPTIONS: dict[str, Handler] = {
