@@ -38,13 +38,17 @@ async def closed_through(conn: AsyncConnection) -> date | None:
 
 
 async def record_close(conn: AsyncConnection, closed: PeriodClosedEvent) -> None:
-    """Keep the latest close; an older one arriving late changes nothing."""
+    """Keep the latest close; an older one arriving late changes nothing, and neither does
+    a close finance made before a reopen already in force."""
     await _keep(
         conn,
         closed.closed_through,
         at=closed.closed_at,
         by=closed.closed_by,
-        newer=lambda new: new.closed_through > closed_period.c.closed_through,
+        newer=lambda new: (
+            (new.closed_through > closed_period.c.closed_through)
+            & (new.closed_at >= closed_period.c.closed_at)
+        ),
     )
 
 

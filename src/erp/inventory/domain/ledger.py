@@ -109,7 +109,7 @@ async def reverse_movement(
         raise Conflict(
             f"movement {movement_id} was already reversed by {already}", reversed_by=already
         )
-    dated = await posting_date_or_today(conn, posting_date)
+    day = await posting_date_or_today(conn, posting_date)
     lines = await MOVEMENTS.line_rows(conn, movement_id)
     steps = [
         Step(
@@ -140,7 +140,7 @@ async def reverse_movement(
             "reference": original.reference,
             "reason": reason or f"reversal of movement {movement_id}",
             "reverses": movement_id,
-            "posting_date": dated,
+            "posting_date": day,
         },
         steps=steps,
         allow_negative={c: houses[c].allow_negative for c in houses},

@@ -34,7 +34,7 @@ from erp.inventory.domain.dating import record_close, record_reopen
 from erp.inventory.domain.errors import InsufficientStock
 from erp.inventory.domain.ledger import post_movement, reverse_movement
 from erp.inventory.domain.publish import publish_invoice_goods_issued, publish_issue_rejected
-from erp.inventory.models import closed_period, movements
+from erp.inventory.models import movements
 from erp.inventory.schemas.movements import MovementCreate
 from erp.platform.errors import ProblemError
 from erp.platform.events.envelope import Event, Handler
@@ -127,11 +127,7 @@ async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
 
 
 async def on_period_closed(conn: AsyncConnection, event: Event) -> None:
-    closed = PeriodClosed.from_data(event.data)
-    known = (await conn.execute(select(closed_period.c.closed_at))).scalar()
-    if known is not None and known > closed.closed_at:
-        return  # a reopen made after this close is already in force
-    await record_close(conn, closed)
+    await record_close(conn, PeriodClosed.from_data(event.data))
 
 
 async def on_period_reopened(conn: AsyncConnection, event: Event) -> None:
