@@ -186,27 +186,24 @@ sales_cogs = Table(
     money_column("cogs"),
 )
 
-ar_payments = Table(
-    "ar_payments",
-    metadata,
-    Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("invoice_id", BigInteger, nullable=False),
-    Column("day", Date, nullable=False),
-    money_column("amount"),  # invoice currency
-    Index("ix_ar_payments_invoice", "invoice_id", "day"),
-)
 
+def _payment_flows(name: str) -> Table:
+    """One row per payment (or per reversal of one) against an invoice, on its date."""
+    return Table(
+        name,
+        metadata,
+        Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("invoice_id", BigInteger, nullable=False),
+        Column("day", Date, nullable=False),
+        money_column("amount"),  # invoice currency
+        Index(f"ix_{name}_invoice", "invoice_id", "day"),
+    )
+
+
+ar_payments = _payment_flows("ar_payments")
 # A reversed payment counts again from the reversal's date: paid as of D is the payments
 # dated up to D less the reversals dated up to D (either may arrive first).
-ar_reversals = Table(
-    "ar_reversals",
-    metadata,
-    Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("invoice_id", BigInteger, nullable=False),
-    Column("day", Date, nullable=False),
-    money_column("amount"),  # invoice currency
-    Index("ix_ar_reversals_invoice", "invoice_id", "day"),
-)
+ar_reversals = _payment_flows("ar_reversals")
 
 # Items as inventory last described them. A row with `changed_at` null is known only from a
 # stock line's unit (an item created before its changes travelled): no name, no reorder point.
