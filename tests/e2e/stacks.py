@@ -23,7 +23,7 @@ import httpx
 
 from erp import registry
 from tests.support.databases import PostgresFactory
-from tests.support.processes import ErpProcess, erp_command, erp_process
+from tests.support.processes import ErpProcess, erp_command, erp_process, erp_up
 
 ADMIN_PASSWORD = "month-admin-0123456789-abcdefghij"
 PASSWORDS = {
@@ -118,8 +118,7 @@ def _stop(procs: list[ErpProcess]) -> None:
 @contextmanager
 def embedded(tmp_path: Path) -> Iterator[Stack]:
     env = _base_env(tmp_path)
-    with erp_process(["up"], env, tmp_path) as proc:
-        proc.wait_ready(60)
+    with erp_up(tmp_path, ADMIN_PASSWORD, **env) as proc:
         stack = Stack("embedded", proc.url, env)
         try:
             stack.open_users()

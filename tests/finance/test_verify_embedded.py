@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from erp.platform.auth import mint_token
-from tests.support.processes import erp_command, erp_process, wait_until
+from tests.support.processes import erp_command, erp_up, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -40,14 +40,7 @@ def inventory_account(client: httpx.Client) -> Decimal:
 
 def test_verify_finds_inventory_by_itself_in_the_embedded_system(tmp_path: Path) -> None:
     data = tmp_path / "var"
-    env = {
-        "ERP_DATA_DIR": str(data),
-        "ERP_ADMIN_PASSWORD": "embedded-admin-pass",
-        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
-        "ERP_LOG_LEVEL": "WARNING",
-    }
-    with erp_process(["up"], env, tmp_path) as system:
-        system.wait_ready(timeout=30)
+    with erp_up(tmp_path, "embedded-admin-pass", timeout=30) as system:
         token = mint_token((data / "jwt-secret").read_text().strip(), subject="t", roles=["admin"])
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=system.url, headers=headers, timeout=10) as client:

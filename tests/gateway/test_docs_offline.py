@@ -15,7 +15,7 @@ import pytest
 
 from erp.gateway.api.docs import DOCS_CSP
 from tests.support.browser import Browser, chromium, open_tab
-from tests.support.processes import erp_process
+from tests.support.processes import erp_up
 
 pytestmark = pytest.mark.slow
 ADMIN_PASSWORD = "docs-admin-password"
@@ -25,15 +25,7 @@ OPEN = {"/auth/token", "/auth/refresh"}
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("docs")
-    env = {
-        "ERP_DATA_DIR": str(tmp / "var"),
-        "ERP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
-        "ERP_LOG_LEVEL": "WARNING",
-    }
-    with erp_process(["up"], env, tmp) as proc:
-        proc.wait_ready(timeout=30)
+    with erp_up(tmp_path_factory.mktemp("docs"), ADMIN_PASSWORD, timeout=30) as proc:
         yield proc.url
 
 

@@ -75,3 +75,21 @@ def erp_process(
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@contextmanager
+def erp_up(
+    tmp_path: Path, admin_password: str, *, timeout: float = 60, **env: str
+) -> Iterator[ErpProcess]:
+    """`erp up` as `make run` starts it, data under tmp_path/var, ready to serve; `env` adds
+    or overrides settings."""
+    settings = {
+        "ERP_DATA_DIR": str(tmp_path / "var"),
+        "ERP_ADMIN_PASSWORD": admin_password,
+        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
+        "ERP_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    with erp_process(["up"], settings, tmp_path) as proc:
+        proc.wait_ready(timeout=timeout)
+        yield proc

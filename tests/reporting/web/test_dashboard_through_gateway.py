@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.support.browser import Browser, chromium, open_tab
-from tests.support.processes import erp_process
+from tests.support.processes import erp_up
 
 pytestmark = pytest.mark.slow
 ADMIN_PASSWORD = "dashboard-admin-pass"
@@ -112,14 +112,7 @@ def _wait_for_read_models(admin: httpx.Client) -> None:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     tmp = tmp_path_factory.mktemp("dashboard-up")
-    env = {
-        "ERP_DATA_DIR": str(tmp / "var"),
-        "ERP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ERP_SHUTDOWN_DELAY_SECONDS": "0",
-        "ERP_LOG_LEVEL": "WARNING",
-    }
-    with erp_process(["up"], env, tmp) as proc:
-        proc.wait_ready(timeout=60)
+    with erp_up(tmp, ADMIN_PASSWORD) as proc:
         admin = _setup(proc.url)
         try:
             _wait_for_read_models(admin)
