@@ -176,6 +176,9 @@ class Stack:
         """`count` draft invoices of one unit of a SKU each (SKUs in turn): one made through
         the API, the others copied from it in the database (fast, and whatever columns the
         invoice tables have)."""
+        if f"customer:{finance_url}" not in self.seeded:
+            self.must(finance_url, "POST", "/customers", {"code": "ACME", "name": "ACME Ltd"})
+            self.seeded.add(f"customer:{finance_url}")
         template = self.must(
             finance_url,
             "POST",

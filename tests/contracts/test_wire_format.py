@@ -12,6 +12,9 @@ import pytest
 
 from erp.contracts import EVENTS
 from erp.contracts.finance import (
+    BillPosted,
+    CreditNoteIssued,
+    CreditNoteLine,
     InvoiceIssued,
     InvoiceIssueRequested,
     InvoiceLine,
@@ -19,10 +22,12 @@ from erp.contracts.finance import (
     InvoiceVoided,
     JournalLine,
     JournalPosted,
+    PartyChanged,
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
     PeriodReopened,
+    SupplierPaid,
 )
 from erp.contracts.inventory import (
     InvoiceGoodsIssued,
@@ -30,12 +35,22 @@ from erp.contracts.inventory import (
     ItemChanged,
     LowStock,
     MovementReversed,
+    PurchaseOrderApproved,
+    PurchaseOrderClosed,
     ReservationChanged,
     StockLine,
     StockMoved,
 )
-from erp.contracts.references import invoice_of, invoice_ref, movement_of, movement_ref
+from erp.contracts.references import (
+    credit_note_of,
+    credit_note_ref,
+    invoice_of,
+    invoice_ref,
+    movement_of,
+    movement_ref,
+)
 from erp.contracts.wire import Payload
+from tests.inventory.test_purchase_orders_events import CASES as PURCHASE_ORDER_CASES
 
 AT = dt.datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=dt.UTC)
 AT_WIRE = "2026-03-01T10:00:00.123456+00:00"
@@ -255,6 +270,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
                 ),
             ),
             entry_id=5,
+            due_date=dt.date(2026, 3, 31),
         ),
         {
             "invoice_id": 1,
@@ -280,6 +296,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
                 }
             ],
             "entry_id": 5,
+            "due_date": "2026-03-31",
         },
     ),
     (
@@ -295,6 +312,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             date=DAY,
             changed_at=AT,
             reason="dup",
+            due_date=dt.date(2026, 3, 31),
         ),
         {
             "invoice_id": 4,
@@ -308,6 +326,7 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             "previous_status": "issued",
             "reason": "dup",
             "changed_at": AT_WIRE,
+            "due_date": "2026-03-31",
         },
     ),
     (
@@ -362,6 +381,86 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             "reopened_at": AT_WIRE,
             "reopened_by": "admin",
             "reason": "late supplier invoice",
+        },
+    ),
+    (
+        PartyChanged(
+            kind="customer",
+            code="ACME",
+            name="ACME Ltd",
+            tax_id="GB123456789",
+            currency="EUR",
+            terms_days=30,
+            terms_basis="eom",
+            credit_limit=Decimal("5000.0000"),
+            active=True,
+            updated_at=AT,
+        ),
+        {
+            "kind": "customer",
+            "code": "ACME",
+            "name": "ACME Ltd",
+            "tax_id": "GB123456789",
+            "currency": "EUR",
+            "terms_days": 30,
+            "terms_basis": "eom",
+            "credit_limit": "5000.0000",
+            "active": True,
+            "updated_at": AT_WIRE,
+        },
+    ),
+    (
+        BillPosted(
+            bill_id=7,
+            supplier="DESKCO",
+            number="DC-17",
+            date=DAY,
+            due_date=dt.date(2026, 3, 15),
+            currency="EUR",
+            rate=Decimal("1.10000000"),
+            subtotal=Decimal("255.0000"),
+            tax_total=Decimal("51.0000"),
+            total=Decimal("306.0000"),
+            entry_id=40,
+        ),
+        {
+            "bill_id": 7,
+            "supplier": "DESKCO",
+            "number": "DC-17",
+            "date": "2026-03-01",
+            "due_date": "2026-03-15",
+            "currency": "EUR",
+            "rate": "1.10000000",
+            "subtotal": "255.0000",
+            "tax_total": "51.0000",
+            "total": "306.0000",
+            "entry_id": 40,
+        },
+    ),
+    (
+        SupplierPaid(
+            payment_id=3,
+            bill_id=7,
+            supplier="DESKCO",
+            date=DAY,
+            currency="EUR",
+            rate=Decimal("1.05000000"),
+            amount=Decimal("306.0000"),
+            base_amount=Decimal("321.3000"),
+            entry_id=41,
+            open_amount=Decimal("0.0000"),
+        ),
+        {
+            "payment_id": 3,
+            "bill_id": 7,
+            "supplier": "DESKCO",
+            "date": "2026-03-01",
+            "currency": "EUR",
+            "rate": "1.05000000",
+            "amount": "306.0000",
+            "base_amount": "321.3000",
+            "entry_id": 41,
+            "open_amount": "0.0000",
         },
     ),
     (
@@ -459,6 +558,57 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             "status": "issued",
         },
     ),
+    (
+        CreditNoteIssued(
+            credit_note_id=4,
+            invoice_id=3,
+            customer="ACME",
+            date=DAY,
+            currency="EUR",
+            rate=Decimal("1.08370000"),
+            subtotal=Decimal("9.9900"),
+            tax_total=Decimal("2.0000"),
+            total=Decimal("11.9900"),
+            entry_id=12,
+            lines=(
+                CreditNoteLine(
+                    line_no=1,
+                    invoice_line=2,
+                    sku="BOLT",
+                    warehouse="MAIN",
+                    quantity=Decimal("1.0000"),
+                    net=Decimal("9.9900"),
+                    tax=Decimal("2.0000"),
+                    return_goods=True,
+                ),
+            ),
+        ),
+        {
+            "credit_note_id": 4,
+            "reference": "credit-note:4",
+            "invoice_id": 3,
+            "customer": "ACME",
+            "date": "2026-03-01",
+            "currency": "EUR",
+            "rate": "1.08370000",
+            "subtotal": "9.9900",
+            "tax_total": "2.0000",
+            "total": "11.9900",
+            "entry_id": 12,
+            "lines": [
+                {
+                    "line_no": 1,
+                    "invoice_line": 2,
+                    "sku": "BOLT",
+                    "warehouse": "MAIN",
+                    "quantity": "1.0000",
+                    "net": "9.9900",
+                    "tax": "2.0000",
+                    "return_goods": True,
+                }
+            ],
+        },
+    ),
 ]
 
 TOPICS = {
@@ -478,7 +628,17 @@ TOPICS = {
     PaymentReversed: "finance.payment-reversed",
     PeriodClosed: "finance.period-closed",
     PeriodReopened: "finance.period-reopened",
+    PartyChanged: "finance.party-changed",
+    BillPosted: "finance.bill-posted",
+    SupplierPaid: "finance.supplier-paid",
+    PurchaseOrderApproved: "inventory.purchase-order-approved",
+    PurchaseOrderClosed: "inventory.purchase-order-closed",
+    CreditNoteIssued: "finance.credit-note-issued",
 }
+
+
+# The purchase order events are pinned beside their own tests.
+CASES += PURCHASE_ORDER_CASES
 
 
 def _name(case: tuple[Payload, dict[str, Any]]) -> str:
@@ -540,6 +700,8 @@ def test_a_flag_travels_as_a_json_boolean() -> None:
 def test_references_build_and_parse() -> None:
     assert invoice_ref(42) == "invoice:42" and invoice_of("invoice:42") == 42
     assert movement_ref(7) == "movement:7" and movement_of("movement:7") == 7
+    assert credit_note_ref(5) == "credit-note:5" and credit_note_of("credit-note:5") == 5
+    assert credit_note_of("invoice:5") is None and invoice_of("credit-note:5") is None
     for other in (None, "", "PO-1", "invoice:", "invoice:x1", "movement:7"):
         assert invoice_of(other) is None
     assert movement_of("invoice:42") is None

@@ -4,11 +4,15 @@ on the embedded system and on PostgreSQL + Redis; then the checks a bookkeeper m
 The clerk receives goods at several prices (one receipt back-dated), transfers, counts and holds
 stock; the accountant invoices in two currencies with tax (one invoice short of stock), takes
 partial and full payments, reverses a bounced one, posts a manual entry and closes the first
-month. Every attempt to post into the closed month is refused. Then, as of a day before the
-books start, a day inside the closed month and today: the trial balance balances, the inventory
-account equals the stock valuation, revenue is the issued invoices of the period and COGS sits
-in the same period, AR aging is the open invoices; `erp inventory verify` and `erp finance
-verify` pass and `erp reporting rebuild` changes no figure.
+month. Every attempt to post into the closed month is refused. In month two a purchasing week:
+desks ordered from a supplier billing in euros, partly received (an over-receipt refused), billed
+at a lower price with input tax under a tax code, paid at another rate. Then, as of a day before
+the books start, a day inside the closed month, the day the desks were billed and today: the
+trial balance balances, the inventory account equals the stock valuation, revenue is the issued
+invoices of the period and COGS sits in the same period, AR aging is the open invoices, goods
+received not invoiced is the unbilled receipts and payables the open bills; each month's tax
+report is what its tax accounts took; `erp inventory verify` and `erp finance verify` pass and
+`erp reporting rebuild` changes no figure.
 """
 
 from __future__ import annotations
@@ -183,6 +187,11 @@ def run_the_month(stack: Stack, today: dt.date) -> tuple[dt.date, dt.date, Books
             {"sku": sku, "name": sku.title(), "uom": uom, "reorder_point": point},
         )
     refused(lambda: viewer.post("/api/inventory/warehouses", {"code": "X", "name": "x"}), 403)
+    # Customers are kept by finance; they are named by code in any case.
+    accountant.post("/api/finance/customers", {"code": "ACME", "name": "ACME Ltd"})
+    accountant.post("/api/finance/customers", {"code": "BETA", "name": "Beta GmbH",
+                                               "currency": "EUR", "terms_days": 14})  # fmt: skip
+    refused(lambda: accountant.post("/api/finance/customers", {"code": "acme", "name": "x"}), 409)
 
     # Month one. The owner puts in capital; goods come in at two prices.
     accountant.post(
@@ -262,8 +271,7 @@ def run_the_month(stack: Stack, today: dt.date) -> tuple[dt.date, dt.date, Books
     books.invoices["INV2"] = accountant.post(
         "/api/finance/invoices",
         {
-            "customer": "BETA",
-            "currency": "EUR",
+            "customer": "beta",  # BETA's own code and its currency, EUR, are taken
             "rate": "1.10",
             "date": day(m1, 22).isoformat(),
             "lines": [
@@ -271,6 +279,8 @@ def run_the_month(stack: Stack, today: dt.date) -> tuple[dt.date, dt.date, Books
             ],
         },
     )
+    assert books.invoices["INV2"]["customer"] == "BETA"
+    assert books.invoices["INV2"]["currency"] == "EUR"
     assert issue(accountant, books.invoices["INV2"]["id"])["status"] == "issued"
     books.issued["INV2"], books.revenue["INV2"] = day(m1, 22), D("550.00")
 
@@ -438,8 +448,60 @@ def run_the_month(stack: Stack, today: dt.date) -> tuple[dt.date, dt.date, Books
     )
     reopened = accountant.get(f"/api/finance/invoices/{books.invoices['INV4']['id']}")
     assert reopened["status"] == "issued" and D(reopened["open_amount"]) == D("176.00")
+    purchasing_week(stack, day(m2, 10))
     settled(stack)
     return m1, m2, books
+
+
+def purchasing_week(stack: Stack, monday: dt.date) -> None:
+    """Desks ordered from a supplier billing in euros: three of four arrive, the bill charges
+    less than the order's price, and it is paid when the euro is cheaper."""
+    clerk, accountant = stack.users["clerk"], stack.users["accountant"]
+    on = lambda n: (monday + dt.timedelta(days=n)).isoformat()  # noqa: E731
+    accountant.post("/api/finance/tax-codes", {"code": "IN20", "name": "Input VAT 20%",
+                                               "kind": "input", "rate": "20"})  # fmt: skip
+    accountant.post("/api/finance/suppliers", {"code": "DESKCO", "name": "Desk Co",
+                                               "currency": "EUR", "terms_days": 14})  # fmt: skip
+    order = clerk.post("/api/inventory/purchase-orders", {"supplier": "DESKCO", "lines": [
+        {"sku": "DESK", "warehouse": "EAST", "quantity": "4", "unit_price": "90.00"}]})  # fmt: skip
+    clerk.post(f"/api/inventory/purchase-orders/{order['id']}/approve", {}, expect=200)
+    against = {"order_id": order["id"], "line_no": 1}
+    clerk.post("/api/inventory/movements", {
+        "type": "receipt", "warehouse": "EAST", "posting_date": on(0),
+        "lines": [{"sku": "DESK", "quantity": "3", "purchase_order_line": against}]})  # fmt: skip
+    refused(lambda: clerk.post("/api/inventory/movements", {
+        "type": "receipt", "warehouse": "EAST", "posting_date": on(0),
+        "lines": [{"sku": "DESK", "quantity": "2", "purchase_order_line": against}]}),
+        409, "over-receipt")  # fmt: skip
+    assert clerk.get(f"/api/inventory/purchase-orders/{order['id']}")["status"] == (
+        "partly_received"
+    )
+
+    found: list[dict[str, Any]] = []
+
+    def arrived() -> bool:
+        found[:] = accountant.get("/api/finance/goods-receipts", supplier="DESKCO")["rows"]
+        return bool(found)
+
+    assert wait_until(arrived, 20, 0.2)
+    (desks,) = found
+    assert D(desks["unbilled_value"]) == D("270.00")
+    # 3 x 85 EUR at 1.10 = 280.50 against 270.00 received: 10.50 of price variance.
+    bill = accountant.post("/api/finance/bills", {
+        "supplier": "deskco", "number": "DC-17", "date": on(2), "rate": "1.10",
+        "lines": [{"receipt": desks["id"], "quantity": "3", "unit_price": "85.00",
+                   "tax_code": "IN20"}]})  # fmt: skip
+    assert (bill["total"], bill["due_date"]) == ("306.0000", on(16))
+    refused(lambda: accountant.post("/api/finance/bills", {
+        "supplier": "DESKCO", "number": "DC-18", "date": on(2), "rate": "1.10",
+        "lines": [{"receipt": desks["id"], "quantity": "1", "unit_price": "85.00"}]}),
+        422, "lines.0.quantity")  # fmt: skip
+    # Paid at 1.05: 321.30 dollars settle 336.60 owed, a gain of 15.30.
+    accountant.post("/api/finance/supplier-payments", {
+        "bill": bill["id"], "amount": "306.00", "date": on(4), "rate": "1.05"})  # fmt: skip
+    week = period_figures(accountant, monday, monday + dt.timedelta(days=4))
+    assert week.get("5200") == D("10.50") and week.get("1400") == D("56.10")
+    assert week.get("7100") == D("-15.30") and week.get("2100", D(0)) == 0
 
 
 def invoice_costs(user: User, books: Books) -> dict[str, D]:
@@ -498,6 +560,12 @@ def check_books(stack: Stack, as_of: dt.date, books: Books, today: dt.date) -> N
     open_total = sum((D(c["total"]) for c in aging["totals"]["by_currency"].values()), D(0))
     assert open_total == expected, aging["totals"]
 
+    # Goods received not invoiced is the receipts not yet billed; payables the open bills.
+    unbilled = accountant.get("/api/finance/goods-receipts", as_of=day)
+    assert balances(accountant, day).get("2150", D(0)) == D(unbilled["total_unbilled"])
+    payables = accountant.get("/api/finance/ap-aging", as_of=day)
+    assert balances(accountant, day).get("2100", D(0)) == D(payables["totals"]["total"])
+
 
 def period_figures(user: User, start: dt.date, end: dt.date) -> dict[str, D]:
     """Movement of each account over [start, end], from the trial balance at both ends."""
@@ -512,7 +580,8 @@ def test_a_business_month_adds_up(stack: Stack) -> None:
     accountant = stack.users["accountant"]
     end_m1 = m2 - dt.timedelta(days=1)
 
-    for as_of in (m1 - dt.timedelta(days=1), m1 + dt.timedelta(days=19), today):
+    purchases = m2 + dt.timedelta(days=11)  # the desks billed, not yet paid
+    for as_of in (m1 - dt.timedelta(days=1), m1 + dt.timedelta(days=19), purchases, today):
         check_books(stack, as_of, books, today)
 
     # Revenue of each month is its issued invoices; their cost of goods sits beside it.
@@ -526,6 +595,15 @@ def test_a_business_month_adds_up(stack: Stack) -> None:
             accountant, "profit-and-loss", **{"from": start.isoformat(), "to": end.isoformat()}
         )
         assert D(pnl["totals"]["income"]) == sum(books.revenue[n] for n in names), pnl["totals"]
+
+    # The tax report of each month is what sales tax payable and input tax took in it.
+    for start, end in ((m1, end_m1), (m2, today)):
+        period = {"from": start.isoformat(), "to": end.isoformat()}
+        taxes = accountant.get("/api/finance/tax-report", **period)
+        moved = period_figures(accountant, start, end)
+        assert D(taxes["output_tax"]) == moved.get("2200", D(0)), taxes
+        assert D(taxes["input_tax"]) == moved.get("1400", D(0)), taxes
+    assert D(taxes["input_tax"]) == D("56.10")  # the desks' bill, under its code
 
     # The operator's checks change nothing.
     for service in ("inventory", "finance"):

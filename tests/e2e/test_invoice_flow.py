@@ -108,6 +108,7 @@ def test_stock_invoice_cogs_payment_and_verify(system: dict[str, Any]) -> None:
         # Finance posts the receipt from inventory's event: inventory 125.00 against GRNI.
         assert wait_until(lambda: _balance(finance, "1300") == Decimal("125.00"), 20)
 
+        _ok(finance.post("/customers", json={"code": "ACME", "name": "ACME Ltd"}))
         invoice = _ok(
             finance.post(
                 "/invoices",

@@ -24,7 +24,7 @@ from erp.platform.app import create_app
 from erp.platform.db.migrations import upgrade
 from erp.platform.service import ServiceSpec
 from erp.platform.settings import load_settings
-from tests.finance.support import SECRET, Service, link
+from tests.finance.support import SECRET, Service, add_customers, link
 
 ERP = str(Path(sys.executable).parent / "erp")
 PG_SERVER = os.environ.get("ERP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
@@ -128,10 +128,15 @@ def inventory_url(backend: str, databases: Databases) -> str:
     return databases.fresh(backend, INVENTORY)
 
 
+# The customers the tests invoice, on their default terms (net 30, no credit limit).
+CUSTOMERS = ("ACME", "BETA", "C1")
+
+
 @pytest.fixture
 async def finance(finance_url: str, tmp_path: Path) -> AsyncIterator[Service]:
     service = await _start(FINANCE, finance_url, tmp_path)
     async with service.app.router.lifespan_context(service.app), service.client:
+        await add_customers(service, *CUSTOMERS)
         yield service
 
 

@@ -25,6 +25,16 @@ SNAPSHOT_TABLES = (
     "invoices",
     "invoice_lines",
     "payments",
+    "goods_receipts",
+    "bills",
+    "bill_lines",
+    "supplier_payments",
+    "tax_codes",
+    "parties",
+    "credit_overrides",
+    "credit_notes",
+    "credit_note_lines",
+    "credit_note_settlements",
     "period_closes",
     "outbox",
     "accounts",
@@ -55,6 +65,9 @@ class Service:
     ) -> httpx.Response:
         headers = {**auth(role), **kw.pop("headers", {})}
         return await self.client.post(path, json=body, headers=headers, **kw)
+
+    async def patch(self, path: str, body: Any, *, role: str = "accountant") -> httpx.Response:
+        return await self.client.patch(path, json=body, headers=auth(role))
 
     async def get(self, path: str, *, role: str = "accountant", **kw: Any) -> httpx.Response:
         return await self.client.get(path, headers=auth(role), **kw)
@@ -98,6 +111,12 @@ def asgi_get(app: FastAPI) -> Get:
 def link(finance: Service, inventory: Service) -> None:
     """Let finance check invoice lines against this inventory, as the embedded system does."""
     finance.app.state.runtime.extras[LOCAL_INVENTORY] = asgi_get(inventory.app)
+
+
+async def add_customers(service: Service, *codes: str, **terms: Any) -> None:
+    """Customers named `<code> Ltd`, on the default terms unless `terms` are given."""
+    for code in codes:
+        await service.ok("POST", "/customers", {"code": code, "name": f"{code} Ltd", **terms})
 
 
 def problem(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:

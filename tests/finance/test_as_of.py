@@ -13,7 +13,7 @@ import pytest
 
 from erp.finance.main import SPEC as FINANCE
 from tests.finance.conftest import _start
-from tests.finance.support import Service, problem
+from tests.finance.support import Service, add_customers, problem
 from tests.finance.test_journal import entry
 
 
@@ -97,6 +97,7 @@ async def test_undated_documents_and_reports_take_the_companys_today(
     tb = await finance.ok("GET", "/trial-balance")
     assert tb["as_of"] == local_today.isoformat()
     assert (await finance.ok("GET", "/ar-aging"))["as_of"] == local_today.isoformat()
+    await add_customers(finance, "ACME")
     statement = await finance.ok("GET", "/customers/ACME/statement")
     assert statement["date_to"] == local_today.isoformat()
     closed = await finance.ok("POST", "/periods/close", {"date": local_today.isoformat()})

@@ -33,7 +33,7 @@ from erp.finance.models import journal_lines
 from erp.inventory.main import SPEC as INVENTORY
 from erp.inventory.models import bins
 from tests.finance.conftest import Databases, _start
-from tests.finance.support import Service, dec, link, pump
+from tests.finance.support import Service, add_customers, dec, link, pump
 
 SKUS = ("A", "B")
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -78,6 +78,7 @@ class Books(RuleBasedStateMachine):
 
         self.finance, self.inventory = self.run(start())
         link(self.finance, self.inventory)
+        self.run(add_customers(self.finance, "C1"))
         self.run(
             self.inventory.ok("POST", "/warehouses", {"code": "MAIN", "name": "Main"}, role="admin")
         )

@@ -11,7 +11,7 @@ import pytest
 
 from erp.finance.main import SPEC as FINANCE
 from tests.finance.conftest import _start, free_port
-from tests.finance.support import Service, auth, problem
+from tests.finance.support import Service, add_customers, auth, problem
 from tests.finance.test_invoices import add_items, invoice_body, setup_stock
 
 
@@ -98,6 +98,7 @@ async def test_over_http_with_the_callers_token(
     await setup_stock(inventory, ("W-1", "10", "1.00"))
     finance = await _start(FINANCE, finance_url, tmp_path, inventory_url=inventory_server)
     async with finance.app.router.lifespan_context(finance.app), finance.client:
+        await add_customers(finance, "ACME")
         created = await finance.ok("POST", "/invoices", invoice_body(("W-1", "2", "3.00", "0")))
         assert created["total"] == "6.0000"
         problem(

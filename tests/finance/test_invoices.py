@@ -342,10 +342,11 @@ async def test_invoice_lists_aging_and_roles(finance: Service, inventory: Servic
     await issue(finance, second["id"])
     await pump(finance, inventory)
     aging = await finance.ok("GET", "/ar-aging")
-    assert aging["buckets"] == ["0-30", "31-60", "61-90", "90+"]
+    assert aging["buckets"] == ["current", "1-30", "31-60", "61-90", "90+"]
     (row,) = aging["rows"]
     assert row["customer"] == "ACME" and row["total"] == "120.0000"
-    assert row["0-30"] == "70.0000" and row["90+"] == "50.0000"
+    # ACME pays net 30: today's invoice is not due yet, January's is long overdue.
+    assert row["current"] == "70.0000" and row["90+"] == "50.0000"
     page = await finance.ok("GET", "/invoices?limit=1&status=issued")
     assert [i["id"] for i in page["items"]] == [second["id"]] and page["next_cursor"]
     assert (await finance.get("/invoices", role="warehouse")).status_code == 200

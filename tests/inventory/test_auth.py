@@ -21,6 +21,7 @@ def _routes(client: ServiceClient) -> list[tuple[str, str]]:
             continue
         concrete = path.replace("{sku}", "X").replace("{code}", "X")
         concrete = concrete.replace("{movement_id}", "1").replace("{reservation_id}", "1")
+        concrete = concrete.replace("{order_id}", "1")
         pairs += [(method.upper(), concrete) for method in operations]
     return pairs
 

@@ -210,8 +210,9 @@ def invoice_issued(
     currency: str = "USD",
     rate: Decimal = Decimal(1),
     issue_no: int = 1,
+    due: dt.date | None = None,
 ) -> Event:
-    """`lines`: (sku, quantity, net)."""
+    """`lines`: (sku, quantity, net); `due`: its due date (none: as before due dates)."""
     total = sum((net for _, _, net in lines), Decimal(0))
     return event(
         "finance.invoice-issued",
@@ -227,6 +228,7 @@ def invoice_issued(
             "tax_total": "0",
             "total": str(total),
             "lines": _invoice_lines(lines),
+            **({"due_date": due.isoformat()} if due else {}),
         },
         time=moment(day, 9),
         subject=f"invoice/{invoice_id}",
@@ -287,6 +289,32 @@ def payment_reversed(
     )
 
 
+def credit_note(note_id: int, invoice_id: int, day: dt.date, total: Decimal) -> Event:
+    """finance.credit-note-issued for `total` (net, no tax) of one line, goods kept."""
+    return event(
+        "finance.credit-note-issued",
+        {
+            "credit_note_id": note_id,
+            "reference": f"credit-note:{note_id}",
+            "invoice_id": invoice_id,
+            "customer": "x",
+            "date": day.isoformat(),
+            "currency": "USD",
+            "rate": "1",
+            "subtotal": str(total),
+            "tax_total": "0",
+            "total": str(total),
+            "entry_id": note_id,
+            "lines": [
+                {"line_no": 1, "invoice_line": 1, "sku": "A", "warehouse": "W1",
+                 "quantity": "1", "net": str(total), "tax": "0", "return_goods": False}
+            ],
+        },
+        time=moment(day, 17),
+        subject=f"invoice/{invoice_id}",
+    )  # fmt: skip
+
+
 def payment(payment_id: int, invoice_id: int, day: dt.date, amount: Decimal) -> Event:
     return event(
         "finance.payment-received",
@@ -321,4 +349,65 @@ def low_stock(sku: str, warehouse: str, point: Decimal, on_hand: Decimal, day: d
         },
         time=moment(day, 16),
         subject=f"warehouse/{warehouse}",
+    )
+
+
+def bill_posted(
+    bill_id: int,
+    supplier: str,
+    day: dt.date,
+    due: dt.date,
+    total: Decimal,
+    *,
+    number: str = "",
+    currency: str = "USD",
+    rate: Decimal = Decimal(1),
+) -> Event:
+    """finance.bill-posted: a supplier's bill of `total` (no tax), due on `due`."""
+    return event(
+        "finance.bill-posted",
+        {
+            "bill_id": bill_id,
+            "supplier": supplier,
+            "number": number or f"S-{bill_id}",
+            "date": day.isoformat(),
+            "due_date": due.isoformat(),
+            "currency": currency,
+            "rate": str(rate),
+            "subtotal": str(total),
+            "tax_total": "0",
+            "total": str(total),
+            "entry_id": 20_000 + bill_id,
+        },
+        time=moment(day, 11),
+        subject=f"bill/{bill_id}",
+    )
+
+
+def supplier_paid(
+    payment_id: int,
+    bill_id: int,
+    supplier: str,
+    day: dt.date,
+    amount: Decimal,
+    *,
+    currency: str = "USD",
+    open_amount: Decimal = Decimal(0),
+) -> Event:
+    return event(
+        "finance.supplier-paid",
+        {
+            "payment_id": payment_id,
+            "bill_id": bill_id,
+            "supplier": supplier,
+            "date": day.isoformat(),
+            "currency": currency,
+            "rate": "1",
+            "amount": str(amount),
+            "base_amount": str(amount),
+            "entry_id": 30_000 + payment_id,
+            "open_amount": str(open_amount),
+        },
+        time=moment(day, 15),
+        subject=f"bill/{bill_id}",
     )

@@ -36,6 +36,13 @@ CASES = [
     ),
     ("/reports/sales", {"from": "2024-01-01", "to": "2035-02-01"}, 422, "to"),
     ("/reports/ar-aging", {"format": "xlsx"}, 422, "format"),
+    ("/reports/ap-aging", {"format": "xlsx"}, 422, "format"),
+    ("/reports/ap-aging", {"as_of": "2024-02-30"}, 422, "as_of"),
+    ("/reports/due", {"as_of": "1800-01-01"}, 422, "as_of"),
+    ("/reports/due", {"from": "2024-03-01", "to": "2024-02-01"}, 422, "from"),
+    ("/reports/due", {"from": "9999-12-31"}, 422, "from"),
+    ("/reports/due", {"from": "2024-01-01", "to": "2035-02-01"}, 422, "to"),
+    ("/reports/due", {"to": "soon"}, 422, "to"),
     ("/reports/reconciliation", {"as_of": "2024-13-01"}, 422, "as_of"),
     ("/reports/ar-aging", {"as_of": "2024-05-06T25:00:00Z"}, 422, "as_of"),
     ("/reports/low-stock", {"as_of": "1800-01-01T12:00:00Z"}, 422, "as_of"),
@@ -62,6 +69,9 @@ async def test_reports_need_a_token_and_a_reader_role(reporting: ServiceClient) 
     warehouse = reporting.auth("warehouse")
     assert (await reporting.get("/reports/trial-balance", headers=warehouse)).status_code == 403
     assert (await reporting.get("/reports/stock-valuation", headers=warehouse)).status_code == 200
+    for path in ("/reports/ap-aging", "/reports/due"):
+        assert (await reporting.get(path, headers=warehouse)).status_code == 403
+        assert (await reporting.get(path, headers=reporting.auth("accountant"))).status_code == 200
     viewer = reporting.auth("viewer")
     assert (await reporting.get("/reports/balance-sheet", headers=viewer)).status_code == 200
 

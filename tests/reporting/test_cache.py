@@ -73,3 +73,35 @@ async def test_without_redis_there_is_no_cache_and_answers_stay_right(
     await feed(reporting, [sale(2, dt.date(2024, 1, 11), "1.00")])
     _, body = await tb(reporting, "2024-01-31")
     assert {r["account"]: r["debit"] for r in body["rows"]}["1100"].startswith("6.00")
+
+
+async def test_bills_and_supplier_payments_invalidate_the_payables_reports(
+    cached: ServiceClient,
+) -> None:
+    day = dt.date(2024, 1, 10)
+    await feed(cached, [b.bill_posted(1, "acme", day, dt.date(2024, 2, 9), Decimal("50.00"))])
+    reports = [
+        ("/reports/ap-aging", {"as_of": "2024-01-31"}),
+        ("/reports/due", {"as_of": "2024-01-31", "from": "2024-02-01", "to": "2024-02-28"}),
+    ]
+
+    async def ask(path: str, params: dict[str, str]) -> tuple[str, Decimal]:
+        response = await cached.get(path, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        total = sum((Decimal(r.get("total") or r["open_amount"]) for r in body["rows"]), Decimal(0))
+        return response.headers["x-cache"], total
+
+    for path, params in reports:
+        assert await ask(path, params) == ("miss", Decimal(50))
+        assert await ask(path, params) == ("hit", Decimal(50))
+    await feed(cached, [b.supplier_paid(1, 1, "acme", dt.date(2024, 1, 20), Decimal("20.00"))])
+    for path, params in reports:
+        assert await ask(path, params) == ("miss", Decimal(30))
+    # A receivable moves the due list (family "ar") but not the AP aging.
+    invoice = b.invoice_issued(
+        1, "c", day, [("A", Decimal(1), Decimal(5))], due=dt.date(2024, 2, 1)
+    )
+    await feed(cached, [invoice])
+    assert await ask(*reports[0]) == ("hit", Decimal(30))
+    assert await ask(*reports[1]) == ("miss", Decimal(35))

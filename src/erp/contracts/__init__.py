@@ -6,7 +6,7 @@ no service. A publisher builds a payload and writes `payload.to_data()` to its o
 `payload.TOPIC`; a consumer reads `Payload.from_data(event.data)`. `tests/contracts` pins the
 JSON of each, so a change to what travels fails a test before it reaches a consumer.
 
-    references  `invoice:<id>` and `movement:<id>`, built and parsed
+    references  `invoice:<id>`, `movement:<id>` and `credit-note:<id>`, built and parsed
     wire        how values travel (decimal strings, ISO dates); the `Record` and `Payload`
                 bases that send, parse and build payloads from their type hints
     inventory   `inventory.*` payloads
@@ -16,15 +16,19 @@ JSON of each, so a change to what travels fails a test before it reaches a consu
 from __future__ import annotations
 
 from erp.contracts.finance import (
+    BillPosted,
+    CreditNoteIssued,
     InvoiceIssued,
     InvoiceIssueRequested,
     InvoiceStatusChanged,
     InvoiceVoided,
     JournalPosted,
+    PartyChanged,
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
     PeriodReopened,
+    SupplierPaid,
 )
 from erp.contracts.inventory import (
     InvoiceGoodsIssued,
@@ -32,6 +36,8 @@ from erp.contracts.inventory import (
     ItemChanged,
     LowStock,
     MovementReversed,
+    PurchaseOrderApproved,
+    PurchaseOrderClosed,
     ReservationChanged,
     StockMoved,
 )
@@ -54,4 +60,10 @@ EVENTS: tuple[type[Payload], ...] = (
     PaymentReversed,
     PeriodClosed,
     PeriodReopened,
+    PartyChanged,
+    BillPosted,
+    SupplierPaid,
+    PurchaseOrderApproved,
+    PurchaseOrderClosed,
+    CreditNoteIssued,
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
-from erp.contracts.references import invoice_ref, movement_of
+from erp.contracts.references import credit_note_ref, invoice_ref, movement_of
 from erp.contracts.wire import Payload, Record
 
 ACCOUNT_TYPES = frozenset({"asset", "liability", "equity", "income", "expense"})
@@ -121,6 +121,7 @@ class InvoiceIssued(Payload):
     total: Decimal
     lines: tuple[InvoiceLine, ...]
     entry_id: int | None = None  # absent in events from before it travelled
+    due_date: dt.date | None = None  # absent before due dates: due on `date`
 
     @property
     def reference(self) -> str:
@@ -146,6 +147,7 @@ class InvoiceStatusChanged(Payload):
     previous_status: str
     reason: str | None = None
     changed_at: dt.datetime
+    due_date: dt.date | None = None  # absent before due dates: due on `date`
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,3 +230,107 @@ class PeriodReopened(Payload):
     reopened_at: dt.datetime
     reopened_by: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BillPosted(Payload):
+    """A supplier's bill was entered and posted (entry `entry_id`): `total` owed on accounts
+    payable from `date`, due on `due_date`. Amounts in `currency`."""
+
+    TOPIC: ClassVar[str] = "finance.bill-posted"
+
+    bill_id: int
+    supplier: str
+    number: str  # the supplier's own invoice number
+    date: dt.date
+    due_date: dt.date
+    currency: str
+    rate: Decimal
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    entry_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplierPaid(Payload):
+    """A payment on a bill (entry `entry_id`); `open_amount` is what the bill still owes."""
+
+    TOPIC: ClassVar[str] = "finance.supplier-paid"
+
+    payment_id: int
+    bill_id: int
+    supplier: str
+    date: dt.date
+    currency: str
+    rate: Decimal
+    amount: Decimal
+    base_amount: Decimal
+    entry_id: int
+    open_amount: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartyChanged(Payload):
+    """A customer or supplier was created or changed (terms, limit, (de)activation); the
+    whole record each time. `code` is how documents and journal lines name the party."""
+
+    TOPIC: ClassVar[str] = "finance.party-changed"
+
+    kind: str  # customer | supplier
+    code: str
+    name: str
+    tax_id: str | None = None
+    currency: str | None = None  # the documents' default; the base currency when absent
+    terms_days: int
+    terms_basis: str  # net: days from the document date; eom: from the end of its month
+    credit_limit: Decimal | None = None  # customers; absent: no limit
+    active: bool
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreditNoteLine(Record):
+    """One credited invoice line: `quantity` of invoice line `invoice_line`, its net and tax
+    (in the credit note's currency); `return_goods` when the goods come back to stock."""
+
+    line_no: int
+    invoice_line: int
+    sku: str
+    warehouse: str
+    quantity: Decimal
+    net: Decimal
+    tax: Decimal
+    return_goods: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreditNoteIssued(Payload):
+    """A customer credit note against issued invoice `invoice_id` was posted (entry
+    `entry_id`, dated `date`): sales and tax reversed, the receivable credited. Inventory takes
+    back the goods of the lines with `return_goods` into their warehouse, with the reference
+    `credit-note:<id>`, at the unit cost they left with for the invoice."""
+
+    TOPIC: ClassVar[str] = "finance.credit-note-issued"
+    SENT_AFTER: ClassVar[Mapping[str, str]] = {"reference": "credit_note_id"}
+    ROW_KEYS: ClassVar[Mapping[str, str]] = {"credit_note_id": "id", "invoice_id": "invoice"}
+
+    credit_note_id: int
+    invoice_id: int
+    customer: str
+    date: dt.date
+    currency: str
+    rate: Decimal
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    entry_id: int
+    lines: tuple[CreditNoteLine, ...]
+
+    @property
+    def reference(self) -> str:
+        return credit_note_ref(self.credit_note_id)
+
+    @property
+    def invoice_reference(self) -> str:
+        return invoice_ref(self.invoice_id)

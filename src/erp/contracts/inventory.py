@@ -1,7 +1,8 @@
 """The events inventory publishes (source `erp/inventory`).
 
 Subjects: `warehouse/<code>` for movements and low-stock alerts (the movement's warehouse, the
-source of a transfer), `reservation/<id>`, `invoice/<id>` for issue rejections.
+source of a transfer), `reservation/<id>`, `invoice/<id>` for issue rejections,
+`purchase-order/<id>` for purchase orders.
 
 Fields stand in the order their keys travel (see `erp.contracts.wire.Record`).
 """
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from erp.contracts.references import invoice_of, invoice_ref
-from erp.contracts.wire import Payload, Record
+from erp.contracts.wire import Data, Payload, Record
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +33,25 @@ class StockLine(Record):
     value_after: Decimal
     average_cost_after: Decimal
     uom: str | None = None  # the item's unit of measure (absent in events before it travelled)
+    # A receipt line posted against a purchase order line (its reversal too): the order, its
+    # line and the supplier, so finance can match the supplier's bill to what came in.
+    purchase_order_id: int | None = None
+    purchase_order_line: int | None = None
+    supplier: str | None = None
+
+    # Sent only when set: a line of any other movement travels exactly as it always has.
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = (
+        "purchase_order_id",
+        "purchase_order_line",
+        "supplier",
+    )
+
+    def to_data(self) -> Data:
+        data = super().to_data()
+        for key in self.OMITTED_WHEN_NULL:
+            if data[key] is None:
+                del data[key]
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,3 +185,49 @@ class InvoiceGoodsIssued(Payload):
     @property
     def reference(self) -> str:
         return invoice_ref(self.invoice_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseOrderLine(Record):
+    """One line of a purchase order: what was ordered, at what price, and what came in so far
+    (which may pass what was ordered, within the receipt tolerance)."""
+
+    line_no: int
+    sku: str
+    warehouse: str
+    quantity_ordered: Decimal
+    unit_price: Decimal
+    quantity_received: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseOrderApproved(Payload):
+    """An order was approved: the supplier's goods are now expected and receipts may be
+    posted against its lines. `currency` null: priced in the base currency."""
+
+    TOPIC: ClassVar[str] = "inventory.purchase-order-approved"
+
+    order_id: int
+    supplier: str
+    currency: str | None = None
+    order_date: dt.date
+    expected_date: dt.date | None = None
+    approved_at: dt.datetime
+    approved_by: str
+    lines: tuple[PurchaseOrderLine, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseOrderClosed(Payload):
+    """An order was closed: nothing more is expected against it. Its lines say what came in;
+    what was ordered and did not will not come."""
+
+    TOPIC: ClassVar[str] = "inventory.purchase-order-closed"
+
+    order_id: int
+    supplier: str
+    currency: str | None = None
+    previous_status: str  # approved | partly_received | received
+    closed_at: dt.datetime
+    closed_by: str
+    lines: tuple[PurchaseOrderLine, ...]

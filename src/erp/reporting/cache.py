@@ -13,15 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.logging import get_logger
 from erp.reporting.config import ReportingSettings
 from erp.reporting.models import report_marks
+
+if TYPE_CHECKING:
+    # aiohttp (~110 ms, several MB) is for the Dapr state store only: imported when it is used.
+    import aiohttp
 
 log = get_logger(__name__)
 # Part of every key: answers cached by a release whose reports had another shape (columns,
@@ -61,6 +64,8 @@ class DaprStore:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            import aiohttp
+
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.5))
         return self._session
 

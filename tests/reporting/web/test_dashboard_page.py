@@ -13,7 +13,14 @@ from tests.reporting import builders as b
 from tests.reporting.conftest import feed
 from tests.support.clients import ServiceClient
 
-FINANCE = {"sales-and-margin-by-month", "profit-and-loss", "ar-aging", "reconciliation"}
+FINANCE = {
+    "sales-and-margin-by-month",
+    "profit-and-loss",
+    "ar-aging",
+    "reconciliation",
+    "due-this-week",
+    "unbilled-receipts",
+}
 STOCK = {"stock-value-by-warehouse", "low-stock", "stock-movements"}
 EVERY = FINANCE | STOCK
 TEN = Decimal(10)
@@ -78,3 +85,52 @@ async def test_a_token_without_a_reading_role_is_refused(reporting: ServiceClien
     answer = await reporting.get("/dashboard", headers=reporting.auth())
     assert answer.status_code == 403
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def card(html: str, panel: str) -> str:
+    return html.split(f"id='{panel}'>")[1].split("</section>")[0]
+
+
+async def test_due_this_week_and_unbilled_receipts(reporting: ServiceClient) -> None:
+    today = dt.date.today()
+    week = today + dt.timedelta(days=7)
+    await feed(
+        reporting,
+        [
+            # due in three days, overdue since yesterday, due after the week: not shown
+            b.bill_posted(
+                1, "Acme Supplies", today, today + dt.timedelta(days=3), Decimal("1250.5")
+            ),
+            b.invoice_issued(
+                1, "Late & Co", today, [("A", Decimal(1), TEN)], due=today - dt.timedelta(days=1)
+            ),
+            b.bill_posted(2, "Far Off", today, week + dt.timedelta(days=1), TEN),
+            # goods received, 300.00 not invoiced yet; 100.00 of them billed
+            b.journal(
+                1, today, [("1300", Decimal(300), Decimal(0)), ("2150", Decimal(0), Decimal(300))]
+            ),
+            b.journal(
+                2, today, [("2150", Decimal(100), Decimal(0)), ("2100", Decimal(0), Decimal(100))]
+            ),
+        ],
+    )
+    answer = await reporting.get("/dashboard", params={"fragment": "1"})
+    assert answer.status_code == 200, answer.text
+    due = card(answer.text, "due-this-week")
+    assert "Acme Supplies" in due and "1,250.50" in due and "To pay" in due
+    assert "Late &amp; Co" in due and "To collect" in due
+    assert due.count("class='pill overdue'") == 1  # the invoice due yesterday
+    assert "Far Off" not in due
+    assert "10.00 overdue" in due  # the receivables line per currency
+    unbilled = card(answer.text, "unbilled-receipts")
+    assert "200.00" in unbilled
+    warehouse = await reporting.get(
+        "/dashboard", params={"fragment": "1"}, headers=reporting.auth("warehouse")
+    )
+    assert "due-this-week" not in warehouse.text and "unbilled-receipts" not in warehouse.text
+
+
+async def test_due_this_week_says_when_nothing_is_due(reporting: ServiceClient) -> None:
+    answer = await reporting.get("/dashboard", params={"fragment": "1"})
+    assert "Nothing falls due" in card(answer.text, "due-this-week")
+    assert "0.00" in card(answer.text, "unbilled-receipts")

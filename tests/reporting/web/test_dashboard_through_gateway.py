@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import json
 import os
 import time
@@ -33,6 +34,8 @@ USERS = {"wes": "warehouse", "ana": "accountant", "vic": "viewer"}
 SKU, NEVER = "CHAIR-E2E", "TABLE-E2E"
 # 7 chairs at 12.50 each: the stock value the page must show.
 RECEIVED, UNIT_COST, STOCK_VALUE = Decimal(7), Decimal("12.50"), "87.50"
+# A rent bill due in three days (due this week); the receipt not billed yet (unbilled receipts).
+RENT, RENT_SHOWN = "1200.00", "1,200.00"
 # Violations of the page's policy, collected by the page itself (DevTools injects this before
 # any of the page's scripts, outside its CSP).
 WATCH_CSP = """
@@ -86,6 +89,16 @@ def _setup(url: str) -> httpx.Client:
                 "lines": [{"sku": SKU, "quantity": str(RECEIVED), "unit_cost": str(UNIT_COST)}],
             },
         ),
+        ("/api/finance/suppliers", {"code": "LANDLORD", "name": "Landlord Ltd"}),
+        (
+            "/api/finance/bills",
+            {
+                "supplier": "LANDLORD",
+                "number": "RENT-12",
+                "due_date": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+                "lines": [{"account": "6100", "quantity": "1", "unit_price": RENT}],
+            },
+        ),
     ]
     for path, body in steps:
         answer = admin.post(path, json=body)
@@ -100,13 +113,19 @@ def _wait_for_read_models(admin: httpx.Client) -> None:
     while time.monotonic() < deadline:
         stock = admin.get("/reports/stock-valuation").json()
         low = admin.get("/reports/low-stock").json()
+        owed = admin.get("/reports/ap-aging").json()
+        tb = admin.get("/reports/trial-balance").json()
         values = {r["sku"]: Decimal(r["value"]) for r in stock.get("rows", [])}
-        if values.get(SKU) == Decimal(STOCK_VALUE) and any(
-            r["sku"] == NEVER for r in low.get("rows", [])
+        unbilled = {r["account"]: Decimal(r["credit"]) for r in tb.get("rows", [])}.get("2150")
+        if (
+            values.get(SKU) == Decimal(STOCK_VALUE)
+            and any(r["sku"] == NEVER for r in low.get("rows", []))
+            and [Decimal(r["total"]) for r in owed.get("rows", [])] == [Decimal(RENT)]
+            and unbilled == Decimal(STOCK_VALUE)
         ):
             return
         time.sleep(0.2)
-    raise AssertionError(f"reporting did not catch up: {stock} {low}")
+    raise AssertionError(f"reporting did not catch up: {stock} {low} {owed} {tb}")
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +218,17 @@ async def test_signing_in_through_the_gateway_shows_the_posted_stock(
     low = await text_of(browser, "#low-stock")
     assert "Oak chair" in low and "7 pcs" in low  # 7 below its reorder point of 10
     assert "Dining table" in low and "none held" in low  # never received
+    due = await text_of(browser, "#due-this-week")
+    assert "LANDLORD" in due and "RENT-12" in due and RENT_SHOWN in due
+    assert STOCK_VALUE in await text_of(browser, "#unbilled-receipts")
     assert await panels(browser) == {
         "stock-value-by-warehouse",
         "sales-and-margin-by-month",
         "profit-and-loss",
         "reconciliation",
         "ar-aging",
+        "due-this-week",
+        "unbilled-receipts",
         "stock-movements",
         "low-stock",
     }
@@ -236,6 +260,8 @@ async def test_each_role_sees_its_panels(system: System, browser: Browser) -> No
         "profit-and-loss",
         "reconciliation",
         "ar-aging",
+        "due-this-week",
+        "unbilled-receipts",
     }
     assert STOCK_VALUE in await text_of(browser, "#key-figures")
     await sign_out(browser)

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from erp.finance.api import accounts, invoices, journal, payments, periods, reports
+from erp.finance.api import (
+    accounts,
+    bills,
+    credit_notes,
+    invoices,
+    journal,
+    parties,
+    payments,
+    periods,
+    reports,
+    tax,
+)
 
 
 def routers() -> list[APIRouter]:
     return [
         accounts.router,
+        parties.customers,
+        parties.suppliers,
         journal.router,
         invoices.router,
         payments.router,
+        credit_notes.router,
+        bills.router,
+        tax.router,
         periods.router,
         reports.router,
     ]

@@ -29,12 +29,15 @@ def balance(account_type: str, debit: Decimal, credit: Decimal) -> Decimal:
 CASH = "1100"
 RECEIVABLE = "1200"
 INVENTORY = "1300"
+INPUT_TAX = "1400"
+PAYABLE = "2100"
 GOODS_RECEIVED_NOT_INVOICED = "2150"
 TAX_PAYABLE = "2200"
 RETAINED_EARNINGS = "3200"  # year-end closes move the year's result here
 SALES = "4000"
 COST_OF_GOODS_SOLD = "5000"
 STOCK_ADJUSTMENT = "5100"
+PRICE_VARIANCE = "5200"
 EXCHANGE_DIFFERENCE = "7100"
 ROUNDING = "7200"
 
@@ -43,7 +46,8 @@ ROUNDING = "7200"
 CONTROL_ACCOUNTS = {
     RECEIVABLE: "invoices and payments",
     INVENTORY: "stock movements",
-    GOODS_RECEIVED_NOT_INVOICED: "stock receipts",
+    PAYABLE: "supplier bills and payments",
+    GOODS_RECEIVED_NOT_INVOICED: "stock receipts and the bills that match them",
 }
 
 SYSTEM = frozenset(
@@ -51,12 +55,15 @@ SYSTEM = frozenset(
         CASH,
         RECEIVABLE,
         INVENTORY,
+        INPUT_TAX,
+        PAYABLE,
         GOODS_RECEIVED_NOT_INVOICED,
         TAX_PAYABLE,
         RETAINED_EARNINGS,
         SALES,
         COST_OF_GOODS_SOLD,
         STOCK_ADJUSTMENT,
+        PRICE_VARIANCE,
         EXCHANGE_DIFFERENCE,
         ROUNDING,
     }
@@ -68,6 +75,7 @@ STANDARD_CHART: tuple[tuple[str, str, AccountType, str | None], ...] = (
     ("1100", "Cash and bank", "asset", "1000"),
     ("1200", "Accounts receivable", "asset", "1000"),
     ("1300", "Inventory", "asset", "1000"),
+    ("1400", "Input tax recoverable", "asset", "1000"),
     ("1500", "Fixed assets", "asset", "1000"),
     ("2000", "Liabilities", "liability", None),
     ("2100", "Accounts payable", "liability", "2000"),
@@ -80,6 +88,7 @@ STANDARD_CHART: tuple[tuple[str, str, AccountType, str | None], ...] = (
     ("4100", "Other income", "income", None),
     ("5000", "Cost of goods sold", "expense", None),
     ("5100", "Stock adjustments", "expense", "5000"),
+    ("5200", "Purchase price variance", "expense", "5000"),
     ("6000", "Operating expenses", "expense", None),
     ("6100", "Rent", "expense", "6000"),
     ("6200", "Salaries", "expense", "6000"),

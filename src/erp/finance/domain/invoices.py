@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.references import invoice_ref
-from erp.finance.domain import books, journal
+from erp.finance.domain import books, credit_limits, journal, parties
 from erp.finance.domain.chart import RECEIVABLE, SALES, TAX_PAYABLE
 from erp.finance.domain.journal import Posting, credit, debit, with_rounding
 from erp.finance.domain.money import ZERO, money, resolve_rate, stored_money, to_base, within
@@ -33,7 +33,8 @@ from erp.finance.domain.publish import (
     publish_issue_requested,
     publish_status_changed,
 )
-from erp.finance.models import invoice_lines, invoices, journal_lines
+from erp.finance.domain.tax import rates_for
+from erp.finance.models import credit_notes, invoice_lines, invoices, journal_lines
 from erp.finance.schemas.invoices import InvoiceCreate
 from erp.platform.calendar import today
 from erp.platform.errors import Conflict, InvalidInput, NotFound
@@ -51,29 +52,41 @@ def paid_status(*, paid: Decimal, open_amount: Decimal) -> str:
     return "partially_paid" if paid > 0 else "issued"
 
 
-def priced_lines(body: InvoiceCreate, currency: str) -> list[dict[str, Any]]:
-    """The lines with their net and tax, rounded to the currency; a line whose net amount
-    no money column holds is a 422 naming it."""
+def priced_lines(
+    body: InvoiceCreate, currency: str, rates: dict[int, Decimal] | None = None
+) -> list[dict[str, Any]]:
+    """The lines with their net and tax, rounded to the currency, at the rate of their tax
+    code (`rates`, by line index) or their own; a line whose net amount no money column
+    holds is a 422 naming it."""
     lines = []
     for i, line in enumerate(body.lines):
+        rate = (rates or {}).get(i, line.tax_rate)
         net = stored_money(
             line.quantity * line.unit_price,
             currency,
             field=f"lines.{i}",
             what="quantity times unit price",
         )
-        tax = money(net * line.tax_rate / _HUNDRED, currency)
-        lines.append({**line.model_dump(), "line_no": i + 1, "net": net, "tax": tax})
+        tax = money(net * rate / _HUNDRED, currency)
+        lines.append(
+            {**line.model_dump(), "tax_rate": rate, "line_no": i + 1, "net": net, "tax": tax}
+        )
     return lines
 
 
 async def create_invoice(
     conn: AsyncConnection, *, body: InvoiceCreate, user: str
 ) -> dict[str, Any]:
+    customer = await parties.party_for(conn, kind="customer", code=body.customer, field="customer")
     base = await books.base_currency(conn)
-    currency = body.currency or base
+    currency = body.currency or customer.currency or base
     rate = resolve_rate(currency, body.rate, base=base)
-    lines = priced_lines(body, currency)
+    day = body.date or today()
+    if body.due_date is not None and body.due_date < day:
+        raise InvalidInput("due_date", f"must not be before the invoice date {day}")
+    lines = priced_lines(
+        body, currency, await rates_for(conn, enumerate(body.lines), kind="output")
+    )
     subtotal = within(sum((ln["net"] for ln in lines), ZERO), field="lines", what="the subtotal")
     tax_total = sum((ln["tax"] for ln in lines), ZERO)
     total = within(subtotal + tax_total, field="lines", what="the invoice total")
@@ -85,10 +98,11 @@ async def create_invoice(
         await conn.execute(
             invoices.insert()
             .values(
-                customer=body.customer,
+                customer=customer.code,
                 currency=currency,
                 rate=rate,
-                date=body.date or today(),
+                date=day,
+                due_date=body.due_date or parties.terms_due(customer, day),
                 status="draft",
                 hold_reason=None,
                 issue_no=0,
@@ -128,21 +142,33 @@ async def update_invoice(conn: AsyncConnection, invoice_id: int, **values: Any) 
 
 
 def issue_postings(invoice: Any, lines: list[Any], base: str) -> list[Posting]:
-    """Receivable for the total; sales per line; tax payable; explicit rounding."""
+    """Receivable for the total; sales per line; tax payable per tax code (each line tagged
+    with its code, for the tax report); explicit rounding."""
     rate, tags = invoice.rate, {"party": invoice.customer, "invoice_id": invoice.id}
     postings = [debit(RECEIVABLE, to_base(invoice.total, rate, base), invoice.total, **tags)]
+    taxes: dict[str | None, Decimal] = {}
     for ln in lines:
-        postings.append(credit(SALES, to_base(ln.net, rate, base), ln.net, sku=ln.sku, **tags))
-    if invoice.tax_total:
-        tax = invoice.tax_total
-        postings.append(credit(TAX_PAYABLE, to_base(tax, rate, base), tax, **tags))
+        net = to_base(ln.net, rate, base)
+        postings.append(credit(SALES, net, ln.net, sku=ln.sku, tax_code=ln.tax_code, **tags))
+        if ln.tax or ln.tax_code is not None:
+            taxes[ln.tax_code] = taxes.get(ln.tax_code, ZERO) + ln.tax
+    for code, amount in taxes.items():
+        if amount:
+            base_tax = to_base(amount, rate, base)
+            postings.append(credit(TAX_PAYABLE, base_tax, amount, tax_code=code, **tags))
     return with_rounding(postings, memo_currency=invoice.currency)
 
 
 async def issue_invoice(
-    conn: AsyncConnection, *, invoice_id: int, date: dt.date | None, user: str
+    conn: AsyncConnection,
+    *,
+    invoice_id: int,
+    date: dt.date | None,
+    credit_override: str | None,
+    user: str,
 ) -> dict[str, Any]:
-    """Ask inventory for the goods of a draft or an invoice on hold; nothing is posted yet."""
+    """Ask inventory for the goods of a draft or an invoice on hold; nothing is posted yet.
+    A new date moves the due date by as many days."""
     invoice = await lock_invoice(conn, invoice_id)
     if invoice.status in ISSUED:
         raise Conflict(f"invoice {invoice_id} is already issued (status {invoice.status})")
@@ -155,10 +181,12 @@ async def issue_invoice(
         raise Conflict(f"invoice {invoice_id} is void")
     day = date or invoice.date
     await books.check_open(conn, day)  # the goods and the posting take this date
+    await credit_limits.check(conn, invoice, override=credit_override, user=user)
     await update_invoice(
         conn,
         invoice_id,
         date=day,
+        due_date=due_of(invoice) + (day - invoice.date),
         status="pending",
         hold_reason=None,
         issue_no=invoice.issue_no + 1,
@@ -260,6 +288,14 @@ async def void_invoice(
             f"invoice {invoice_id} has payments of {invoice.paid_amount} {invoice.currency} "
             f"(status {invoice.status}); a paid invoice cannot be voided"
         )
+    credited = await conn.execute(
+        select(credit_notes.c.id).where(credit_notes.c.invoice_id == invoice_id).limit(1)
+    )
+    if credited.first() is not None:
+        raise Conflict(
+            f"invoice {invoice_id} has credit notes; credit what is left of it instead of "
+            "voiding it"
+        )
     values: dict[str, Any] = {"status": "void", "hold_reason": reason}
     if invoice.status in ISSUED:
         entry = await journal.get_entry(conn, entry_id=invoice.issue_entry_id)
@@ -288,12 +324,32 @@ INVOICES = Documents(
     headers=invoices,
     lines=invoice_lines,
     owner="invoice_id",
-    line_fields=("line_no", "sku", "warehouse", "quantity", "unit_price", "tax_rate", "net", "tax"),
+    line_fields=(
+        "line_no",
+        "sku",
+        "warehouse",
+        "quantity",
+        "unit_price",
+        "tax_rate",
+        "net",
+        "tax",
+        "tax_code",
+    ),
 )
 
 
+def due_of(invoice: Any) -> dt.date:
+    """An invoice written before due dates is due on its date."""
+    return invoice.due_date or invoice.date
+
+
+def _shown(invoice: dict[str, Any]) -> dict[str, Any]:
+    invoice["due_date"] = invoice["due_date"] or invoice["date"]
+    return invoice
+
+
 async def get_invoice(conn: AsyncConnection, *, invoice_id: int) -> dict[str, Any]:
-    return await INVOICES.get(conn, invoice_id)
+    return _shown(await INVOICES.get(conn, invoice_id))
 
 
 async def list_invoices(
@@ -306,7 +362,7 @@ async def list_invoices(
 ) -> list[dict[str, Any]]:
     """Newest first."""
     c = invoices.c
-    return await INVOICES.newest_first(
+    found = await INVOICES.newest_first(
         conn,
         after=after,
         limit=limit,
@@ -315,3 +371,4 @@ async def list_invoices(
             c.status == status if status else None,
         ),
     )
+    return [_shown(invoice) for invoice in found]

@@ -41,6 +41,8 @@ class Posting:
     sku: str | None = None
     invoice_id: int | None = None
     field: str = "lines"  # what a client error about this line names
+    bill_id: int | None = None
+    tax_code: str | None = None
 
 
 def debit(account: str, base: Decimal, amount: Decimal, **extra: Any) -> Posting:
@@ -133,6 +135,8 @@ async def post_entry(
             "party": p.party,
             "sku": p.sku,
             "invoice_id": p.invoice_id,
+            "bill_id": p.bill_id,
+            "tax_code": p.tax_code,
         }
         for i, p in enumerate(kept, start=1)
     ]
@@ -241,6 +245,8 @@ def mirror(lines: Sequence[Any]) -> list[Posting]:
             party=ln.party,
             sku=ln.sku,
             invoice_id=ln.invoice_id,
+            bill_id=ln.bill_id,
+            tax_code=ln.tax_code,
         )
         for ln in lines
     ]

@@ -7,16 +7,23 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import Table, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.finance.domain.accounts import get_account
-from erp.finance.domain.chart import RECEIVABLE, balance
+from erp.finance.domain.chart import PAYABLE, RECEIVABLE, balance
 from erp.finance.domain.money import ZERO
-from erp.finance.models import accounts, invoices, journal_entries, journal_lines
+from erp.finance.models import accounts, bills, invoices, journal_entries, journal_lines
 from erp.platform.calendar import AsOf
 
-BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+# Days past the due date; `current` is not yet due.
+BUCKETS = (
+    ("current", None, 0),
+    ("1-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("90+", 91, None),
+)
 
 
 def _lines_as_of(as_of: AsOf, *columns: Any) -> Any:
@@ -154,76 +161,135 @@ async def customer_statement(
     conn: AsyncConnection, *, customer: str, date_from: dt.date | None, date_to: dt.date
 ) -> dict[str, Any]:
     """The customer's receivable movements with a running balance, and the open invoices."""
+    found = await _statement(
+        conn, account=RECEIVABLE, party=customer, documents=invoices, party_column="customer",
+        date_from=date_from, date_to=date_to,
+    )  # fmt: skip
+    found["open_invoices"] = found.pop("open_documents")
+    return {"customer": customer, **found}
+
+
+async def supplier_statement(
+    conn: AsyncConnection, *, supplier: str, date_from: dt.date | None, date_to: dt.date
+) -> dict[str, Any]:
+    """The supplier's payable movements with a running balance owed (credit positive), and
+    the bills still open."""
+    found = await _statement(conn, account=PAYABLE, party=supplier, documents=bills,
+                             party_column="supplier", date_from=date_from, date_to=date_to,
+                             sign=-1)  # fmt: skip
+    found["open_bills"] = found.pop("open_documents")
+    return {"supplier": supplier, **found}
+
+
+async def _statement(
+    conn: AsyncConnection,
+    *,
+    account: str,
+    party: str,
+    documents: Table,
+    party_column: str,
+    date_from: dt.date | None,
+    date_to: dt.date,
+    sign: int = 1,
+) -> dict[str, Any]:
+    """The party's lines on `account` from `date_from` to `date_to` with a running balance
+    (`sign` 1: debit positive), and its documents still open."""
     jl = journal_lines.c
-    mine = (jl.account == RECEIVABLE, jl.party == customer)
+    mine = (jl.account == account, jl.party == party)
     opening_d, opening_c = (
         await _sum_before(conn, *mine, jl.date < date_from) if date_from else (ZERO, ZERO)
     )
-    running = opening = opening_d - opening_c
+    running = opening = (opening_d - opening_c) * sign
     statement = _lines_query().where(*mine, jl.date <= date_to).order_by(jl.date, jl.id)
     if date_from:
         statement = statement.where(jl.date >= date_from)
     lines = []
     for r in await conn.execute(statement):
-        running += r.debit - r.credit
+        running += (r.debit - r.credit) * sign
         lines.append(_line(r, running))
+    d = documents.c
     open_rows = await conn.execute(
-        select(invoices)
-        .where(invoices.c.customer == customer, invoices.c.open_amount != 0)
-        .order_by(invoices.c.id)
+        select(documents).where(d[party_column] == party, d.open_amount != 0).order_by(d.id)
     )
-    open_invoices = [
-        {k: getattr(r, k) for k in ("id", "date", "status", "currency", "total", "open_amount")}
-        for r in open_rows
+    fields = ("id", "date", "status", "currency", "total", "open_amount")
+    open_documents = [
+        {**{k: getattr(r, k) for k in fields}, "due_date": r.due_date or r.date} for r in open_rows
     ]
     return {
-        "customer": customer,
         "date_from": date_from,
         "date_to": date_to,
         "opening_balance": opening,
         "closing_balance": running,
         "lines": lines,
-        "open_invoices": open_invoices,
+        "open_documents": open_documents,
     }
 
 
-def bucket_of(age_days: int) -> str:
+def bucket_of(days_past_due: int) -> str:
     for name, low, high in BUCKETS:
-        if age_days >= low and (high is None or age_days <= high):
+        if (low is None or days_past_due >= low) and (high is None or days_past_due <= high):
             return name
-    return BUCKETS[0][0]  # dated after as_of: not yet aged
+    raise AssertionError("the buckets cover every day")
 
 
 async def ar_aging(conn: AsyncConnection, *, as_of: AsOf) -> dict[str, Any]:
-    """Open receivables at `as_of` by days since the invoice date, per customer."""
+    """Open receivables at `as_of` by days past their due date, per customer."""
+    return await _aging(conn, as_of=as_of, account=RECEIVABLE, documents=invoices,
+                        tag=journal_lines.c.invoice_id, party="customer")  # fmt: skip
+
+
+async def ap_aging(conn: AsyncConnection, *, as_of: AsOf) -> dict[str, Any]:
+    """Open payables at `as_of` by days past their due date, per supplier (owed: positive)."""
+    return await _aging(conn, as_of=as_of, account=PAYABLE, documents=bills,
+                        tag=journal_lines.c.bill_id, party="supplier", sign=-1)  # fmt: skip
+
+
+async def _aging(
+    conn: AsyncConnection,
+    *,
+    as_of: AsOf,
+    account: str,
+    documents: Table,
+    tag: Any,
+    party: str,
+    sign: int = 1,
+) -> dict[str, Any]:
+    """What each document still has on `account` at `as_of` (its lines tagged with it), by
+    days past its due date, summed per party; base currency."""
     jl = journal_lines.c
     sums = (
         _lines_as_of(
             as_of,
-            jl.invoice_id,
+            tag.label("document_id"),
             func.sum(jl.debit - jl.credit).label("base"),
             func.sum(jl.amount).label("amount"),
         )
-        .where(jl.account == RECEIVABLE, jl.invoice_id.is_not(None))
-        .group_by(jl.invoice_id)
+        .where(jl.account == account, tag.is_not(None))
+        .group_by(tag)
         .subquery()
     )
+    d = documents.c
     statement = (
-        select(invoices.c.id, invoices.c.customer, invoices.c.date, invoices.c.currency, sums)
-        .join(sums, sums.c.invoice_id == invoices.c.id)
-        .order_by(invoices.c.customer, invoices.c.id)
+        select(
+            d[party].label("party"),
+            func.coalesce(d.due_date, d.date).label("due"),
+            sums.c.base,
+            sums.c.amount,
+        )
+        .join(sums, sums.c.document_id == d.id)
+        .order_by(d[party], d.id)
     )
-    customers: dict[str, dict[str, Any]] = {}
+    rows_by_party: dict[str, dict[str, Any]] = {}
     names = [b[0] for b in BUCKETS]
     for r in await conn.execute(statement):
-        base = Decimal(r.base)
+        base = Decimal(r.base) * sign
         if base == 0 and Decimal(r.amount) == 0:
             continue
-        row = customers.setdefault(
-            r.customer, {"customer": r.customer, **dict.fromkeys(names, ZERO), "total": ZERO}
+        row = rows_by_party.setdefault(
+            r.party, {party: r.party, **dict.fromkeys(names, ZERO), "total": ZERO}
         )
-        row[bucket_of((as_of.day - r.date).days)] += base
+        row[bucket_of((as_of.day - r.due).days)] += base
         row["total"] += base
-    rows = list(customers.values())
+    rows = list(rows_by_party.values())
     totals = {n: sum((r[n] for r in rows), ZERO) for n in [*names, "total"]}
     return {"as_of": shown(as_of), "buckets": names, "rows": rows, "totals": totals}

@@ -1,6 +1,7 @@
 """Postings from inventory's stock movements, at exactly the values inventory reports.
 
 receipt     Dr Inventory / Cr Goods received not invoiced
+            Dr Inventory / Cr Cost of goods sold   (reference `credit-note:<id>`: goods returned)
 issue       Dr Cost of goods sold / Cr Inventory   (reference `invoice:<id>`)
             Dr Stock adjustments / Cr Inventory    (any other issue)
 adjustment  Dr Inventory / Cr Stock adjustments    (a gain; a loss the other way round)
@@ -20,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.inventory import StockMoved
-from erp.contracts.references import movement_ref
-from erp.finance.domain import books, journal
+from erp.contracts.references import credit_note_of, movement_ref
+from erp.finance.domain import books, journal, receipts
 from erp.finance.domain.chart import (
     COST_OF_GOODS_SOLD,
     GOODS_RECEIVED_NOT_INVOICED,
@@ -34,8 +35,12 @@ from erp.finance.models import journal_entries
 POSTED_BY = "inventory-events"
 
 
-def counter_account(movement_type: str, invoice_id: int | None) -> str:
+def counter_account(
+    movement_type: str, invoice_id: int | None, reference: str | None = None
+) -> str:
     if movement_type == "receipt":
+        if credit_note_of(reference) is not None:
+            return COST_OF_GOODS_SOLD  # goods a customer returned: their cost of goods reversed
         return GOODS_RECEIVED_NOT_INVOICED
     if movement_type == "issue" and invoice_id is not None:
         return COST_OF_GOODS_SOLD
@@ -48,7 +53,7 @@ def postings(moved: StockMoved) -> list[Posting]:
     if moved.type == "transfer":
         net = sum((v for _, v in lines), Decimal(0))  # zero unless the two sides differ
         lines = [(lines[0][0], net)] if net else []
-    counter = counter_account(moved.type, invoice_id)
+    counter = counter_account(moved.type, invoice_id, moved.reference)
     result: list[Posting] = []
     for sku, value in lines:
         if value == 0:
@@ -98,4 +103,6 @@ async def post_stock_movement(conn: AsyncConnection, *, moved: StockMoved) -> in
         reverses=reverses,
         event_key=key,
     )
+    if any(p.account == GOODS_RECEIVED_NOT_INVOICED for p in lines):
+        await receipts.record(conn, moved=moved, entry_id=entry["id"], date=date)
     return int(entry["id"])

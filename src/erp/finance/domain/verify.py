@@ -9,8 +9,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.finance.domain.chart import INVENTORY, RECEIVABLE
-from erp.finance.models import accounts, invoices, journal_lines
+from erp.finance.domain.chart import GOODS_RECEIVED_NOT_INVOICED, INVENTORY, PAYABLE, RECEIVABLE
+from erp.finance.models import (
+    accounts,
+    bills,
+    goods_receipts,
+    invoices,
+    journal_entries,
+    journal_lines,
+)
 
 Sums = tuple[Decimal, Decimal]
 _ZEROS: Sums = (Decimal(0), Decimal(0))
@@ -69,7 +76,47 @@ async def verify_books(conn: AsyncConnection) -> tuple[int, list[Mismatch]]:
     for r in await conn.execute(select(invoices).order_by(invoices.c.id)):
         kept = {"open amount": r.open_amount, "open base amount": r.open_base}
         mismatches += _compare(f"invoice {r.id}", kept, receivable.get(r.id, _ZEROS))
+    payable = await _sums(
+        conn, jl.bill_id, -jl.amount, jl.credit - jl.debit, jl.account == PAYABLE,
+        jl.bill_id.is_not(None),
+    )  # fmt: skip
+    for r in await conn.execute(select(bills).order_by(bills.c.id)):
+        kept = {"open amount": r.open_amount, "open base amount": r.open_base}
+        mismatches += _compare(f"bill {r.id}", kept, payable.get(r.id, _ZEROS))
+    mismatches += await _grni(conn)
     return len(entries), mismatches
+
+
+async def _grni(conn: AsyncConnection) -> list[Mismatch]:
+    """Goods received not invoiced equals the receipt lines not yet billed: the value of the
+    receipts finance keeps, less what bills cleared, plus what the entries of receipts
+    posted before receipts were kept put there (no bill can match those)."""
+    jl, g = journal_lines.c, goods_receipts.c
+    kept_entries = select(goods_receipts.c.entry_id)
+    balance, older = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(jl.credit - jl.debit), 0),
+                func.coalesce(
+                    func.sum(jl.credit - jl.debit).filter(
+                        journal_entries.c.source == "stock",
+                        jl.entry_id.not_in(kept_entries),
+                    ),
+                    0,
+                ),
+            )
+            .join_from(journal_lines, journal_entries, journal_entries.c.id == jl.entry_id)
+            .where(jl.account == GOODS_RECEIVED_NOT_INVOICED)
+        )
+    ).one()
+    unbilled = (
+        await conn.execute(select(func.coalesce(func.sum(g.value - g.billed_value), 0)))
+    ).scalar_one()
+    expected = Decimal(unbilled) + Decimal(older)
+    if Decimal(balance) == expected:
+        return []
+    what = f"account {GOODS_RECEIVED_NOT_INVOICED}"
+    return [Mismatch(what, "equals the receipts not yet billed", Decimal(balance), expected)]
 
 
 async def inventory_balance(conn: AsyncConnection) -> Decimal:

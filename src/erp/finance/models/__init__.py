@@ -83,7 +83,8 @@ journal_entries = Table(
     timestamp_column("posted_at"),
     Column("posted_by", String(100), nullable=False),
     CheckConstraint(
-        "source IN ('manual','invoice','payment','stock','year-end')",
+        "source IN ('manual','invoice','payment','stock','year-end','bill','bill-payment',"
+        "'credit-note')",
         name="ck_journal_entries_source",
     ),
     Index("ix_journal_entries_date", "date", "id"),
@@ -104,12 +105,42 @@ journal_lines = Table(
     Column("party", String(200), nullable=True),
     Column("sku", String(64), nullable=True),
     Column("invoice_id", BigId, nullable=True),
+    Column("bill_id", BigId, nullable=True),
+    Column("tax_code", String(16), nullable=True),  # the sale or purchase it taxes, or its tax
     CheckConstraint("debit >= 0 AND credit >= 0", name="ck_journal_lines_positive"),
     CheckConstraint("debit = 0 OR credit = 0", name="ck_journal_lines_one_side"),
     UniqueConstraint("entry_id", "line_no", name="uq_journal_lines_entry_line"),
     Index("ix_journal_lines_account_date", "account", "date", "id"),
     Index("ix_journal_lines_invoice", "invoice_id"),
     Index("ix_journal_lines_party", "party", "date", "id"),
+    Index("ix_journal_lines_bill", "bill_id"),
+    Index("ix_journal_lines_tax_code", "tax_code", "date"),
+)
+
+# Customers and suppliers. `code` is how documents and journal lines name a party; `code_key`
+# (its lower case) makes codes unique per kind without regard to case. Parties made by the
+# migration from the names older invoices held keep those names as codes.
+parties = Table(
+    "parties",
+    metadata,
+    id_column(),
+    Column("kind", String(16), nullable=False),
+    Column("code", String(200), nullable=False),
+    Column("code_key", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("tax_id", String(64), nullable=True),
+    Column("currency", String(3), nullable=True),  # the documents' default; base when null
+    Column("terms_days", Integer, nullable=False),
+    Column("terms_basis", String(8), nullable=False),  # net: from the date; eom: month end
+    money_column("credit_limit", nullable=True),  # customers; null: no limit
+    Column("active", Boolean, nullable=False),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    timestamp_column("updated_at"),
+    CheckConstraint("kind IN ('customer','supplier')", name="ck_parties_kind"),
+    CheckConstraint("terms_basis IN ('net','eom')", name="ck_parties_terms_basis"),
+    CheckConstraint("terms_days >= 0", name="ck_parties_terms_days"),
+    UniqueConstraint("kind", "code_key", name="uq_parties_kind_code_key"),
 )
 
 invoices = Table(
@@ -120,6 +151,8 @@ invoices = Table(
     Column("currency", String(3), nullable=False),
     Column("rate", RATE, nullable=False),
     Column("date", Date, nullable=False),
+    # Null only on invoices a release before parties wrote (a rollback's window): due on `date`.
+    Column("due_date", Date, nullable=True),
     Column("status", String(16), nullable=False),
     Column("hold_reason", String(500), nullable=True),
     Column("issue_no", Integer, nullable=False),  # how many times its goods were asked for
@@ -155,6 +188,7 @@ invoice_lines = Table(
     Column("tax_rate", PERCENT, nullable=False),
     money_column("net"),
     money_column("tax"),
+    Column("tax_code", String(16), nullable=True),
 )
 
 payments = Table(
@@ -182,6 +216,132 @@ payments = Table(
     Index("ix_payments_invoice", "invoice_id", "id"),
 )
 
+# Issues allowed over a customer's credit limit: who allowed it, why, and the figures then.
+credit_overrides = Table(
+    "credit_overrides",
+    metadata,
+    id_column(),
+    Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=False),
+    Column("issue_no", Integer, nullable=False),
+    money_column("credit_limit"),
+    money_column("exposure"),  # open receivables and pending invoices, this one included
+    Column("reason", String(500), nullable=False),
+    timestamp_column("overridden_at"),
+    Column("overridden_by", String(100), nullable=False),
+    UniqueConstraint("invoice_id", "issue_no", name="uq_credit_overrides_issue"),
+)
+
+# Each receipt line finance posted to goods received not invoiced (2150), in the base currency
+# at the entry's date; a reversal's lines are rows too (negative, `reverses` naming the
+# receipt). Bills clear them: `billed_*` is what bills have matched so far.
+goods_receipts = Table(
+    "goods_receipts",
+    metadata,
+    id_column(),
+    Column("movement_id", BigId, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("reverses", BigId, nullable=True),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    quantity_column("quantity"),
+    money_column("value"),
+    Column("supplier", String(200), nullable=True),
+    Column("purchase_order_id", BigId, nullable=True),
+    Column("purchase_order_line", Integer, nullable=True),
+    quantity_column("billed_quantity"),
+    money_column("billed_value"),
+    UniqueConstraint("movement_id", "line_no", name="uq_goods_receipts_line"),
+    Index("ix_goods_receipts_reverses", "reverses", "line_no"),
+    Index("ix_goods_receipts_supplier", "supplier", "date"),
+)
+
+# Suppliers' invoices, posted when entered: `number` is the supplier's own, unique per
+# supplier without regard to case (`number_key`), so the same bill is not entered twice.
+bills = Table(
+    "bills",
+    metadata,
+    id_column(),
+    Column("supplier", String(200), nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("number_key", String(64), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    Column("status", String(16), nullable=False),
+    money_column("subtotal"),
+    money_column("tax_total"),
+    money_column("total"),
+    money_column("paid_amount"),
+    money_column("open_amount"),  # = its payable lines, transaction currency
+    money_column("open_base"),  # = its payable lines, base currency
+    # Null only inside the transaction that posts it (its entry's lines name the bill's id).
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=True),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    timestamp_column("updated_at"),
+    CheckConstraint("status IN ('open','partially_paid','paid')", name="ck_bills_status"),
+    UniqueConstraint("supplier", "number_key", name="uq_bills_supplier_number"),
+    Index("ix_bills_supplier", "supplier", "id"),
+)
+
+# A line matches a goods receipt (`receipt_id`; its account is GRNI and `cleared` the receipt
+# value it takes off) or is an expense posted to `account`.
+bill_lines = Table(
+    "bill_lines",
+    metadata,
+    Column("bill_id", BigId, ForeignKey("bills.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("receipt_id", BigId, ForeignKey("goods_receipts.id"), nullable=True),
+    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
+    Column("sku", String(64), nullable=True),
+    Column("description", String(200), nullable=True),
+    quantity_column("quantity"),
+    Column("unit_price", UNIT_PRICE, nullable=False),
+    Column("tax_rate", PERCENT, nullable=False),
+    money_column("net"),
+    money_column("tax"),
+    money_column("cleared"),  # base currency
+    Column("tax_code", String(16), nullable=True),
+)
+
+supplier_payments = Table(
+    "supplier_payments",
+    metadata,
+    id_column(),
+    Column("bill_id", BigId, ForeignKey("bills.id"), nullable=False),
+    Column("supplier", String(200), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    money_column("amount"),
+    money_column("base_amount"),
+    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    Index("ix_supplier_payments_bill", "bill_id", "id"),
+)
+
+# Output tax (on sales) or input tax (on purchases): at `rate`, zero-rated or exempt. A rate
+# never changes (documents already taxed keep theirs): a new rate is a new code.
+tax_codes = Table(
+    "tax_codes",
+    metadata,
+    id_column(),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("treatment", String(8), nullable=False),
+    Column("rate", PERCENT, nullable=False),
+    Column("active", Boolean, nullable=False),
+    timestamp_column("created_at"),
+    CheckConstraint("kind IN ('output','input')", name="ck_tax_codes_kind"),
+    CheckConstraint("treatment IN ('standard','zero','exempt')", name="ck_tax_codes_treatment"),
+)
+
 # Each row sets the closing date; the latest row is the one in force. A close moves it
 # forward; a reopen moves it back and has its row in `period_reopens` too.
 period_closes = Table(
@@ -207,3 +367,67 @@ period_reopens = Table(
 )
 
 idempotency_keys = metadata.tables["idempotency_keys"]
+
+# Customer credit notes against issued invoices: the credited lines' sales and tax reversed and
+# the receivable credited, tagged with the invoice. What the invoice's open amount could not
+# take (it was paid beyond what remains) is `unapplied`: a customer credit that a refund or an
+# allocation to another open invoice settles (`credit_note_settlements`).
+credit_notes = Table(
+    "credit_notes",
+    metadata,
+    id_column(),
+    Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=False),
+    Column("customer", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),  # the invoice's
+    Column("date", Date, nullable=False),
+    Column("reason", String(500), nullable=True),
+    money_column("subtotal"),
+    money_column("tax_total"),
+    money_column("total"),
+    money_column("applied"),  # what reduced the invoice's open amount
+    money_column("unapplied"),  # the customer credit still to refund or allocate
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=True),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    Index("ix_credit_notes_invoice", "invoice_id", "id"),
+    Index("ix_credit_notes_customer", "customer", "id"),
+)
+
+credit_note_lines = Table(
+    "credit_note_lines",
+    metadata,
+    Column("credit_note_id", BigId, ForeignKey("credit_notes.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=False),
+    Column("invoice_line", Integer, nullable=False),  # the invoice's line_no
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    quantity_column("quantity"),
+    money_column("net"),
+    money_column("tax"),
+    money_column("net_base"),  # what the entry debited to sales
+    money_column("tax_base"),  # what the entry debited to tax payable
+    Column("return_goods", Boolean, nullable=False),
+    Index("ix_credit_note_lines_invoice_line", "invoice_id", "invoice_line"),
+)
+
+# How a credit note's customer credit was settled: paid out (`refund`, on a cash or bank
+# account) or applied to another open invoice of the customer (`allocation`).
+credit_note_settlements = Table(
+    "credit_note_settlements",
+    metadata,
+    id_column(),
+    Column("credit_note_id", BigId, ForeignKey("credit_notes.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=True),  # allocations
+    Column("account", String(16), ForeignKey("accounts.code"), nullable=True),  # refunds
+    Column("date", Date, nullable=False),
+    money_column("amount"),
+    money_column("base_amount"),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    CheckConstraint("kind IN ('refund','allocation')", name="ck_credit_note_settlements_kind"),
+    Index("ix_credit_note_settlements_note", "credit_note_id", "id"),
+)

@@ -27,6 +27,9 @@ Quantity = Annotated[
 UnitPrice = Annotated[
     Decimal, Field(ge=0, le=capacity(UNIT_PRICE), decimal_places=4, allow_inf_nan=False)
 ]
+TaxCodeText = Annotated[
+    str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
 TaxRate = Annotated[
     Decimal,
     Field(
@@ -52,11 +55,25 @@ class InvoiceLineIn(Input):
     quantity: Quantity = Field(description="How many units.", examples=["3"])
     unit_price: UnitPrice = Field(description="Net price per unit, in the invoice's currency.")
     tax_rate: TaxRate = Decimal(0)
+    tax_code: TaxCodeText | None = Field(
+        None,
+        description="An output tax code: the line takes its rate (a `tax_rate` given must"
+        " equal it) and the tax report counts the line under it.",
+    )
 
 
 class InvoiceCreate(InCurrency):
-    customer: Party = Field(description="Who is invoiced (their statement is kept by this name).")
+    customer: Party = Field(
+        description="The code of an active customer (any case); the invoice keeps the"
+        " customer's own code. Its currency is the customer's when none is given.",
+        examples=["ACME"],
+    )
     date: dt.date | None = Field(None, description="Defaults to today.")
+    due_date: dt.date | None = Field(
+        None,
+        description="When it is to be paid; from the customer's terms when omitted. Not"
+        " before `date`.",
+    )
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=200, description="What is sold.")
 
 
@@ -64,7 +81,13 @@ class InvoiceIssue(Input):
     date: dt.date | None = Field(
         None,
         description="A new invoice date, which the goods and the posting take; the invoice date"
-        " when omitted. It must be after the closed periods.",
+        " when omitted. It must be after the closed periods. The due date moves with it.",
+    )
+    credit_override: Memo | None = Field(
+        None,
+        min_length=1,
+        description="Why the invoice may take the customer beyond their credit limit; kept"
+        " with who allowed it. Without it such an issue is a 409 naming `credit_limit`.",
     )
 
 
@@ -82,6 +105,7 @@ class InvoiceLineRead(BaseModel):
     tax_rate: Decimal = Field(description="Percent.")
     net: Decimal = Field(description="Quantity times unit price, rounded to the currency.")
     tax: Decimal = Field(description="Tax on the net amount, rounded to the currency.")
+    tax_code: str | None = Field(None, description="Its tax code, if it names one.")
 
 
 class InvoiceRead(BaseModel):
@@ -89,7 +113,8 @@ class InvoiceRead(BaseModel):
     customer: str = Field(description="Who is invoiced.")
     currency: str = Field(description="ISO 4217 code.", examples=["EUR"])
     rate: Decimal = Field(description=RATE)
-    date: dt.date = Field(description="The invoice date, from which its age counts.")
+    date: dt.date = Field(description="The invoice date.")
+    due_date: dt.date = Field(description="When it is to be paid; its age counts from here.")
     status: InvoiceStatus = Field(description=STATUS)
     hold_reason: str | None = Field(
         description="Why inventory could not issue the goods (on hold), or why it was voided."

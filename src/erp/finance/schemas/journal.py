@@ -18,7 +18,9 @@ from erp.finance.schemas.common import (
     Sku,
 )
 
-Source = Literal["manual", "invoice", "payment", "stock", "year-end"]
+Source = Literal[
+    "manual", "invoice", "payment", "stock", "year-end", "bill", "bill-payment", "credit-note"
+]
 IN_CURRENCY = "In the entry's currency; a line has a debit or a credit, not both."
 PARTY = "The customer it concerns, if any."
 

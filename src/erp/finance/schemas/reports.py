@@ -32,6 +32,7 @@ class TrialBalanceRead(BaseModel):
 class OpenInvoice(BaseModel):
     id: int
     date: dt.date = Field(description="The invoice date.")
+    due_date: dt.date = Field(description="When it is to be paid.")
     status: str = Field(description="The invoice's state.", examples=["partially_paid"])
     currency: str = Field(description="ISO 4217 code.", examples=["EUR"])
     total: Decimal = Field(description="In `currency`.")
@@ -39,7 +40,8 @@ class OpenInvoice(BaseModel):
 
 
 class StatementRead(BaseModel):
-    customer: str = Field(description="Whose statement it is.")
+    customer: str = Field(description="The code of the customer whose statement it is.")
+    name: str = Field(description="The customer's name.")
     date_from: dt.date | None = Field(description="First day included; null: from the start.")
     date_to: dt.date = Field(description="Last day included.")
     opening_balance: Decimal = Field(description="Owed before `date_from`; base currency.")
@@ -48,11 +50,31 @@ class StatementRead(BaseModel):
     open_invoices: list[OpenInvoice] = Field(description="Invoices not yet settled.")
 
 
+class OpenBill(OpenInvoice):
+    status: str = Field(description="The bill's state.", examples=["partially_paid"])
+    date: dt.date = Field(description="The bill date.")
+
+
+class SupplierStatementRead(BaseModel):
+    supplier: str = Field(description="The code of the supplier whose statement it is.")
+    name: str = Field(description="The supplier's name.")
+    date_from: dt.date | None = Field(description="First day included; null: from the start.")
+    date_to: dt.date = Field(description="Last day included.")
+    opening_balance: Decimal = Field(description="Owed to it before `date_from`; base currency.")
+    closing_balance: Decimal = Field(
+        description="Owed to it at the end of `date_to`; base currency."
+    )
+    lines: list[LedgerLineRead] = Field(
+        description="The payable lines, in date order; `balance` is what is owed after each."
+    )
+    open_bills: list[OpenBill] = Field(description="Bills not yet paid.")
+
+
 class AgingRead(BaseModel):
     as_of: dt.datetime | dt.date = Field(description=AS_OF + " Ages count to its day.")
     buckets: list[str] = Field(
-        description="Names of the age buckets, in days.",
-        examples=[["0-30", "31-60", "61-90", "90+"]],
+        description="Names of the buckets: `current` (not yet due), then days past due.",
+        examples=[["current", "1-30", "31-60", "61-90", "90+"]],
     )
     rows: list[dict[str, str | Decimal]] = Field(
         description="Per customer: `customer`, the amount in each bucket and `total`; base"

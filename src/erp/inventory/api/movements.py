@@ -17,6 +17,7 @@ from erp.inventory.api.deps import (
 )
 from erp.inventory.domain import ledger
 from erp.inventory.domain import movements as movement_queries
+from erp.inventory.domain.valuation import ZERO
 from erp.inventory.schemas.movements import (
     MovementCreate,
     MovementRead,
@@ -109,9 +110,25 @@ async def post_movement(body: MovementCreate, command: WriteCommand) -> Response
     `insufficient-stock` giving the SKU, warehouse, requested and available quantities, unless
     the warehouse allows negative stock. A line worth more than a ledger line holds is a 422
     naming it; taking a position past what it holds is a 409 `capacity-exceeded`. Finance is
-    told of the movement and posts its value."""
+    told of the movement and posts its value.
+
+    A receipt line may name the purchase order line it comes in against
+    (`purchase_order_line`: `order_id`, `line_no`): its SKU and warehouse must be the order
+    line's (else a 422 naming `lines.<i>.purchase_order_line`), the order approved or partly
+    received (else a 409 giving `status_now`), and what the line received may pass what it
+    ordered by `ERP_RECEIPT_TOLERANCE_PERCENT` at most (else a 409 `over-receipt` giving
+    `ordered`, `received` and `tolerance`). Without `unit_cost` it comes in at the order line's
+    price (an order in a foreign currency needs the cost). The order line counts the quantity
+    and the order becomes partly received or received in the same transaction; a reversal
+    gives it back."""
+    # An app built on the platform's settings alone (tools, tests) allows no over-receipt.
+    tolerance = getattr(command.runtime.settings, "receipt_tolerance_percent", ZERO)
     return await command.run(
-        ledger.post_movement, returns=MovementRead, body=body, user=command.user
+        ledger.post_movement,
+        returns=MovementRead,
+        body=body,
+        user=command.user,
+        tolerance_percent=tolerance,
     )
 
 

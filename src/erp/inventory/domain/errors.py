@@ -80,3 +80,33 @@ class CapacityExceeded(Conflict):
             limit=str(limit),
             **extra,
         )
+
+
+class OverReceipt(Conflict):
+    """Receipts against a purchase order line would pass what it ordered by more than the
+    receipt tolerance allows."""
+
+    slug, title = "over-receipt", "More than the purchase order line allows"
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        order_id: int,
+        line_no: int,
+        ordered: Decimal,
+        received: Decimal,
+        tolerance: Decimal,
+        requested: Decimal,
+    ) -> None:
+        super().__init__(
+            f"line {line_no} of purchase order {order_id} ordered {ordered} and received "
+            f"{received}; {requested} more passes the tolerance of {tolerance}",
+            field=field,
+            order_id=order_id,
+            line_no=line_no,
+            ordered=str(ordered),
+            received=str(received),
+            tolerance=str(tolerance),
+            requested=str(requested),
+        )

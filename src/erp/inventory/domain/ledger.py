@@ -1,9 +1,10 @@
 """Posting stock movements to the append-only ledger.
 
-One transaction: date the movement, lock the bins in a fixed order, refuse back-dating, check
-availability (on hand less other holds), write the movement and its ledger lines with the
-running position after each, update the bins, draw on reservations, and put the events in the
-outbox.
+One transaction: date the movement, lock the purchase orders its receipt lines come in
+against, lock the bins in a fixed order, refuse back-dating, check availability (on hand less
+other holds), write the movement and its ledger lines with the running position after each,
+update the bins, draw on reservations, count what the purchase order lines received, and put
+the events in the outbox.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.references import invoice_of
+from erp.contracts.references import credit_note_of, invoice_of
 from erp.inventory.domain import bins as bin_store
 from erp.inventory.domain.catalog import active_items, active_warehouses
 from erp.inventory.domain.dating import dated, posting_date_or_today, refuse_back_dating
 from erp.inventory.domain.errors import CapacityExceeded, DocumentOwned, InsufficientStock
 from erp.inventory.domain.movements import MOVEMENTS
-from erp.inventory.domain.publish import publish_stock_moved
+from erp.inventory.domain.publish import OrderRef, publish_stock_moved
+from erp.inventory.domain.receiving import match_receipt, receipts_to_reverse, record
 from erp.inventory.domain.reservations import Drawn, consume, reservations_for_issue
 from erp.inventory.domain.steps import Step, plan, validate
 from erp.inventory.domain.valuation import (
@@ -45,10 +47,16 @@ BinKey = tuple[str, str]
 
 
 async def post_movement(
-    conn: AsyncConnection, *, body: MovementCreate, user: str, document: str | None = None
+    conn: AsyncConnection,
+    *,
+    body: MovementCreate,
+    user: str,
+    document: str | None = None,
+    tolerance_percent: Decimal = ZERO,
 ) -> dict[str, Any]:
     """Post a movement. `document` is set only by the handler of the document that owns it
-    (`invoice:<id>`), and must then be the movement's reference."""
+    (`invoice:<id>`), and must then be the movement's reference. Receipt lines against
+    purchase order lines may pass what they ordered by `tolerance_percent` at most."""
     validate(body, document=document)
     codes = {body.warehouse: "warehouse"}
     if body.to_warehouse:
@@ -59,7 +67,12 @@ async def post_movement(
     )
     posting_date = dated(body.posting_date, houses[body.warehouse].closed_through)
     drawn = await reservations_for_issue(conn, body)
-    return await _post(
+    receipts = await match_receipt(conn, body, tolerance_percent=tolerance_percent)
+    steps = plan(body)
+    for step in steps:
+        if step.unit_cost is None and step.line_no in receipts.costs:
+            step.unit_cost = receipts.costs[step.line_no]
+    result = await _post(
         conn,
         movement={
             "type": body.type,
@@ -70,13 +83,16 @@ async def post_movement(
             "reverses": None,
             "posting_date": posting_date,
         },
-        steps=plan(body),
+        steps=steps,
         allow_negative={c: houses[c].allow_negative for c in houses},
         drawn=drawn,
         uoms={sku: row.uom for sku, row in found.items()},
         reorder_points={sku: row.reorder_point for sku, row in found.items()},
         user=user,
+        orders=receipts.refs,
     )
+    await record(conn, receipts, movement_id=result["id"], user=user)
+    return result
 
 
 async def reverse_movement(
@@ -100,6 +116,13 @@ async def reverse_movement(
         raise DocumentOwned(
             movement_id=movement_id, document=original.reference, invoice_id=invoice_id
         )
+    note_id = credit_note_of(original.reference)
+    if note_id is not None and document != original.reference:
+        raise Conflict(
+            f"movement {movement_id} took back the goods returned on credit note {note_id}; "
+            "it belongs to the credit note",
+            document=original.reference,
+        )
     if original.reverses is not None:
         raise Conflict(f"movement {movement_id} is itself a reversal; post a new movement")
     already = (
@@ -110,6 +133,7 @@ async def reverse_movement(
             f"movement {movement_id} was already reversed by {already}", reversed_by=already
         )
     day = await posting_date_or_today(conn, posting_date)
+    receipts = await receipts_to_reverse(conn, movement_id=movement_id)
     lines = await MOVEMENTS.line_rows(conn, movement_id)
     steps = [
         Step(
@@ -131,7 +155,7 @@ async def reverse_movement(
             select(items.c.sku, items.c.uom, items.c.reorder_point).where(items.c.sku.in_(skus))
         )
     ).all()
-    return await _post(
+    result = await _post(
         conn,
         movement={
             "type": original.type,
@@ -148,7 +172,10 @@ async def reverse_movement(
         uoms={row.sku: row.uom for row in known},
         reorder_points={row.sku: row.reorder_point for row in known},
         user=user,
+        orders=receipts.refs,
     )
+    await record(conn, receipts, movement_id=result["id"], user=user)
+    return result
 
 
 async def _post(
@@ -161,6 +188,7 @@ async def _post(
     uoms: dict[str, str],
     reorder_points: dict[str, Decimal | None],
     user: str,
+    orders: dict[int, OrderRef],
 ) -> dict[str, Any]:
     keys = [(s.sku, s.warehouse) for s in steps]
     positions = await bin_store.lock_bins(conn, keys)
@@ -222,6 +250,7 @@ async def _post(
         after=positions,
         uoms=uoms,
         reorder_points=reorder_points,
+        orders=orders,
     )
     return result
 

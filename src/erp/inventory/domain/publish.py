@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +16,9 @@ from erp.contracts.inventory import (
     IssueRejected,
     ItemChanged,
     MovementReversed,
+    PurchaseOrderApproved,
+    PurchaseOrderClosed,
+    PurchaseOrderLine,
     ReservationChanged,
     StockLine,
     StockMoved,
@@ -24,6 +30,25 @@ from erp.inventory.models import metadata
 from erp.platform.events.outbox import enqueue
 
 SOURCE = "erp/inventory"
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """The purchase order line a movement line came in against, as its event names it."""
+
+    order_id: int
+    line_no: int
+    supplier: str
+
+
+def _order_fields(ref: OrderRef | None) -> dict[str, Any]:
+    if ref is None:
+        return {}
+    return {
+        "purchase_order_id": ref.order_id,
+        "purchase_order_line": ref.line_no,
+        "supplier": ref.supplier,
+    }
 
 
 async def publish(conn: AsyncConnection, subject: str, payload: Payload) -> None:
@@ -40,11 +65,14 @@ async def publish_stock_moved(
     after: dict[tuple[str, str], Position],
     uoms: dict[str, str],
     reorder_points: dict[str, Decimal | None],
+    orders: Mapping[int, OrderRef] | None = None,
 ) -> None:
-    """The posted movement (each line in its item's unit of measure) and, for a reversal, its
-    link to the original (both under the movement's warehouse, so they keep posting order);
-    then each bin it took below its item's reorder point."""
+    """The posted movement (each line in its item's unit of measure; one received against a
+    purchase order line with `orders[line_no]`) and, for a reversal, its link to the original
+    (both under the movement's warehouse, so they keep posting order); then each bin it took
+    below its item's reorder point."""
     subject = f"warehouse/{movement['warehouse']}"
+    orders = orders or {}
     lines = tuple(
         StockLine.from_row(
             ln,
@@ -52,6 +80,7 @@ async def publish_stock_moved(
                 ln["on_hand_after"], ln["value_after"], ln["unit_cost"]
             ),
             uom=uoms.get(ln["sku"]),
+            **_order_fields(orders.get(ln["line_no"])),
         )
         for ln in movement["lines"]
     )
@@ -87,3 +116,30 @@ async def publish_issue_rejected(conn: AsyncConnection, rejected: IssueRejected)
 
 async def publish_invoice_goods_issued(conn: AsyncConnection, issued: InvoiceGoodsIssued) -> None:
     await publish(conn, f"invoice/{issued.invoice_id}", issued)
+
+
+def _order_lines(order: dict[str, Any]) -> tuple[PurchaseOrderLine, ...]:
+    return tuple(PurchaseOrderLine.from_row(ln) for ln in order["lines"])
+
+
+async def publish_order_approved(
+    conn: AsyncConnection, *, order: dict[str, Any], at: datetime, by: str
+) -> None:
+    approved = PurchaseOrderApproved.from_row(
+        order, order_id=order["id"], approved_at=at, approved_by=by, lines=_order_lines(order)
+    )
+    await publish(conn, f"purchase-order/{order['id']}", approved)
+
+
+async def publish_order_closed(
+    conn: AsyncConnection, *, order: dict[str, Any], previous_status: str, at: datetime, by: str
+) -> None:
+    closed = PurchaseOrderClosed.from_row(
+        order,
+        order_id=order["id"],
+        previous_status=previous_status,
+        closed_at=at,
+        closed_by=by,
+        lines=_order_lines(order),
+    )
+    await publish(conn, f"purchase-order/{order['id']}", closed)

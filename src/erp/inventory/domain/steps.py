@@ -12,6 +12,8 @@ from erp.platform.errors import InvalidInput
 # References in this form tie a movement to finance's invoice (finance and reports read them
 # so, see erp.contracts.references); only the document's own event handler may write one.
 DOCUMENT_PREFIX = "invoice:"
+# Goods returned on a credit note: finance posts such a receipt against cost of goods sold.
+RETURN_PREFIX = "credit-note:"
 
 
 @dataclass
@@ -50,6 +52,10 @@ def validate(body: MovementCreate, *, document: str | None) -> None:
             raise InvalidInput(f"lines.{i}.unit_cost", "outflows are valued at moving average")
         if line.reservation_id is not None and body.type != "issue":
             raise InvalidInput(f"lines.{i}.reservation_id", "only issues consume reservations")
+        if line.purchase_order_line is not None and body.type != "receipt":
+            raise InvalidInput(
+                f"lines.{i}.purchase_order_line", "only receipts come in against a purchase order"
+            )
         if body.type == "adjustment" and line.quantity < 0 and line.unit_cost is not None:
             raise InvalidInput(f"lines.{i}.unit_cost", "losses are valued at moving average")
 
@@ -66,6 +72,12 @@ def _refuse_document_reference(reference: str | None, document: str | None) -> N
             "reference",
             f"'{DOCUMENT_PREFIX}...' references are kept for the goods issued for invoices;"
             " issue an invoice in finance instead",
+        )
+    elif reference is not None and reference.lower().startswith(RETURN_PREFIX):
+        raise InvalidInput(
+            "reference",
+            f"'{RETURN_PREFIX}...' references are kept for the goods returned on credit notes;"
+            " post a credit note in finance instead",
         )
 
 

@@ -2,7 +2,8 @@
 
 Positions as of a past point read the running balance on one ledger line, so every line is
 checked, not only the last: its `on_hand_after` and `value_after` must be the sums of its bin's
-lines up to it, and its posting date may not be before the one of the line before it.
+lines up to it, and its posting date may not be before the one of the line before it. Each
+purchase order line's `quantity_received` must be the sum of the receipts recorded against it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from sqlalchemy import Date, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.domain.valuation import ZERO
-from erp.inventory.models import bins, stock_ledger
+from erp.inventory.models import (
+    bins,
+    purchase_order_lines,
+    purchase_order_receipts,
+    stock_ledger,
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,35 @@ async def verify_balances(conn: AsyncConnection) -> tuple[int, list[Mismatch]]:
                 ("value_after", kept_value, last[last_id].value_after),
             ]
         mismatches += [Mismatch(key[0], key[1], f, k, r) for f, k, r in checks if k != r]
-    return len(kept), mismatches + await _line_mismatches(conn)
+    found = mismatches + await _line_mismatches(conn) + await _order_mismatches(conn)
+    return len(kept), found
+
+
+async def _order_mismatches(conn: AsyncConnection) -> list[Mismatch]:
+    """Purchase order lines whose received quantity is not what their receipts add up to."""
+    ln, rc = purchase_order_lines.c, purchase_order_receipts.c
+    received = (
+        select(rc.order_id, rc.line_no, func.sum(rc.quantity).label("total"))
+        .group_by(rc.order_id, rc.line_no)
+        .subquery()
+    )
+    statement = (
+        select(
+            ln.order_id, ln.line_no, ln.sku, ln.warehouse, ln.quantity_received, received.c.total
+        )
+        .outerjoin(
+            received,
+            (received.c.order_id == ln.order_id) & (received.c.line_no == ln.line_no),
+        )
+        .order_by(ln.order_id, ln.line_no)
+    )
+    found = []
+    for row in await conn.execute(statement):
+        total = row.total if row.total is not None else ZERO
+        if total != row.quantity_received:
+            field = f"quantity_received (purchase order {row.order_id} line {row.line_no})"
+            found.append(Mismatch(row.sku, row.warehouse, field, row.quantity_received, total))
+    return found
 
 
 async def _line_mismatches(conn: AsyncConnection) -> list[Mismatch]:

@@ -8,6 +8,11 @@ today or before the latest one of a warehouse's stock of an item) nothing moves 
 `inventory.issue-rejected` tells finance why.
 `finance.invoice-voided`: reverse the issue movements of that invoice (the goods come back),
 dated today. Only this handler may reverse them: they belong to the invoice.
+`finance.credit-note-issued`: take back the goods of the credit note's lines marked
+`return_goods`: one receipt per warehouse with reference `credit-note:<id>`, dated the credit
+note's date (today when a later line of the bin or a period closed meanwhile forbids it), at
+the unit cost those goods left with for the invoice (its `invoice:<id>` issue lines), not
+today's average. A redelivered or repeated event finds its receipt already there.
 `finance.period-closed`: remember the closing date; nothing is dated on or before it after.
 `finance.period-reopened`: an admin moved the closing date back; days after it take movements
 again. Of closes and reopens the latest (by when finance made it) wins, in any arrival order.
@@ -23,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import (
+    CreditNoteIssued,
     InvoiceIssueRequested,
     InvoiceVoided,
     PeriodClosed,
@@ -31,9 +37,11 @@ from erp.contracts.finance import (
 from erp.contracts.inventory import InvoiceGoodsIssued, IssueRejected
 from erp.contracts.wire import decimal_or_none
 from erp.inventory.domain.dating import record_close, record_reopen
-from erp.inventory.domain.errors import InsufficientStock
+from erp.inventory.domain.errors import BackDated, InsufficientStock
+from erp.inventory.domain.errors import PeriodClosed as ClosedPeriod
 from erp.inventory.domain.ledger import post_movement, reverse_movement
 from erp.inventory.domain.publish import publish_invoice_goods_issued, publish_issue_rejected
+from erp.inventory.domain.returns import issued_unit_costs
 from erp.inventory.models import movements
 from erp.inventory.schemas.movements import MovementCreate
 from erp.platform.errors import ProblemError
@@ -126,6 +134,55 @@ async def on_invoice_voided(conn: AsyncConnection, event: Event) -> None:
         )
 
 
+async def on_credit_note_issued(conn: AsyncConnection, event: Event) -> None:
+    note = CreditNoteIssued.from_data(event.data)
+    wanted: dict[str, list[dict[str, Any]]] = {}
+    for line in note.lines:
+        if line.return_goods:
+            wanted.setdefault(line.warehouse, []).append(
+                {"sku": line.sku, "quantity": line.quantity}
+            )
+    if not wanted:
+        return
+    posted = await conn.execute(
+        select(movements.c.warehouse).where(
+            movements.c.reference == note.reference, movements.c.reverses.is_(None)
+        )
+    )
+    done = set(posted.scalars())
+    costs = await issued_unit_costs(conn, note.invoice_reference)
+    for warehouse, lines in wanted.items():
+        if warehouse in done:
+            continue
+        for wanted_line in lines:
+            wanted_line["unit_cost"] = costs.get((wanted_line["sku"], warehouse))
+        body = {
+            "type": "receipt",
+            "warehouse": warehouse,
+            "reference": note.reference,
+            "reason": f"returned on credit note {note.credit_note_id} of invoice {note.invoice_id}",
+            "posting_date": note.date,
+            "lines": lines,
+        }
+        try:
+            async with conn.begin_nested():
+                await post_movement(
+                    conn,
+                    body=MovementCreate.model_validate(body),
+                    user=POSTED_BY,
+                    document=note.reference,
+                )
+        except (BackDated, ClosedPeriod):
+            # A later line of the bin, or a close since: the goods come back today.
+            body["posting_date"] = None
+            await post_movement(
+                conn,
+                body=MovementCreate.model_validate(body),
+                user=POSTED_BY,
+                document=note.reference,
+            )
+
+
 async def on_period_closed(conn: AsyncConnection, event: Event) -> None:
     await record_close(conn, PeriodClosed.from_data(event.data))
 
@@ -137,6 +194,7 @@ async def on_period_reopened(conn: AsyncConnection, event: Event) -> None:
 SUBSCRIPTIONS: dict[str, Handler] = {
     InvoiceIssueRequested.TOPIC: on_invoice_issued,
     InvoiceVoided.TOPIC: on_invoice_voided,
+    CreditNoteIssued.TOPIC: on_credit_note_issued,
     PeriodClosed.TOPIC: on_period_closed,
     PeriodReopened.TOPIC: on_period_reopened,
 }

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -163,6 +164,64 @@ closed_period = Table(
     timestamp_column("closed_at"),
     Column("closed_by", String(100), nullable=False),
     CheckConstraint("id = 1", name="ck_closed_period_single_row"),
+)
+
+# Orders placed with suppliers; receipts against their lines count what came in.
+# draft → approved → partly_received → received, then closed (or a draft cancelled).
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    id_column(),
+    Column("supplier", String(64), nullable=False),
+    Column("currency", String(3), nullable=True),  # NULL: priced in the base currency
+    Column("order_date", Date, nullable=False),
+    Column("expected_date", Date, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("notes", String(2000), nullable=True),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    timestamp_column("updated_at"),
+    Column("updated_by", String(100), nullable=False),
+    CheckConstraint(
+        "status IN ('draft','approved','partly_received','received','closed','cancelled')",
+        name="ck_purchase_orders_status",
+    ),
+    Index("ix_purchase_orders_supplier", "supplier", "id"),
+    Index("ix_purchase_orders_status", "status", "id"),
+)
+
+# `quantity_received` is kept in step with `purchase_order_receipts` in the receipt's
+# transaction, under a lock on the order row.
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("order_id", BigId, ForeignKey("purchase_orders.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("sku", String(64), ForeignKey("items.sku"), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    quantity_column("quantity_ordered"),
+    Column("unit_price", UNIT_PRICE, nullable=False),
+    quantity_column("quantity_received"),
+)
+
+# Which movement line received how much against which order line (a reversal's row is
+# negative): what a reversal gives back, and what `quantity_received` sums up.
+purchase_order_receipts = Table(
+    "purchase_order_receipts",
+    metadata,
+    id_column(),
+    Column("movement_id", BigId, ForeignKey("movements.id"), nullable=False),
+    Column("movement_line_no", BigId, nullable=False),
+    Column("order_id", BigId, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    quantity_column("quantity"),
+    ForeignKeyConstraint(
+        ["order_id", "line_no"],
+        ["purchase_order_lines.order_id", "purchase_order_lines.line_no"],
+        name="fk_purchase_order_receipts_line",
+    ),
+    UniqueConstraint("movement_id", "movement_line_no", name="uq_purchase_order_receipts_line"),
+    Index("ix_purchase_order_receipts_order", "order_id", "line_no"),
 )
 
 idempotency_keys = metadata.tables["idempotency_keys"]

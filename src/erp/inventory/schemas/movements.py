@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from erp.inventory.schemas.common import WAREHOUSE, Code, Input, Quantity, Reference, Sku, UnitCost
+from erp.inventory.schemas.purchase_orders import PurchaseOrderLineRef
 from erp.platform.db.tables import MAX_ID
 
 MovementType = Literal["receipt", "issue", "transfer", "adjustment"]
@@ -34,6 +35,14 @@ class MovementLineIn(Input):
     )
     reservation_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="Issue against this hold (consumes it)."
+    )
+    purchase_order_line: PurchaseOrderLineRef | None = Field(
+        None,
+        description="For receipts: the purchase order line the goods come in against. Its SKU"
+        " and warehouse must be this line's and the movement's; the order must be approved or"
+        " partly received; `unit_cost` defaults to the line's price (orders in the base"
+        " currency); what the line received may pass what it ordered by the receipt tolerance"
+        " at most.",
     )
 
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from erp.reporting.api import dashboard, ledger, reconciliation, sales, stock
+from erp.reporting.api import dashboard, ledger, purchases, reconciliation, sales, stock
 
 
 def routers() -> list[APIRouter]:
-    return [stock.router, sales.router, ledger.router, reconciliation.router, dashboard.router]
+    return [
+        stock.router,
+        sales.router,
+        purchases.router,
+        ledger.router,
+        reconciliation.router,
+        dashboard.router,
+    ]

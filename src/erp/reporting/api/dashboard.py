@@ -43,9 +43,10 @@ async def dashboard(
         bool, Query(description="Only the page body (for the page's script).")
     ] = False,
 ) -> HTMLResponse:
-    """Stock, sales, P&L, receivables, low stock and reconciliation at a glance: an HTML page
-    with inline SVG charts, for a browser, under its own Content-Security-Policy (a nonce per
-    response for its inline script and style; fetches and the form to itself only). Without
+    """Stock, sales, P&L, receivables, what falls due this week, unbilled receipts, low stock
+    and reconciliation at a glance: an HTML page with inline SVG charts, for a browser, under
+    its own Content-Security-Policy (a nonce per response for its inline script and style;
+    fetches and the form to itself only). Without
     an `Authorization` header the page is a sign-in form that gets a token from the gateway,
     loads the figures with it and renews it before it expires. With a token, the panels its
     roles allow: admin and viewer all; accountant the finance panels and the stock value;

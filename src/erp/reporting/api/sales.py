@@ -43,8 +43,9 @@ async def sales(
 @router.get("/ar-aging", response_model=ReportRead, responses=CSV_ANSWER)
 async def ar_aging(reply: FinanceReport, as_of: AsOf = None) -> Response:
     """Open receivables at the end of `as_of`'s business day per customer and currency, in
-    buckets of days since the invoice date; a reversed payment counts as unpaid again from
-    the reversal's date. `total_rows` has one total per currency."""
+    buckets of days past each invoice's due date (`current`: not yet due; its date when its
+    events carried none); a reversed payment counts as unpaid again from the reversal's date.
+    `total_rows` has one total per currency."""
     day = reply.day(as_of)
     compute = partial(sales_queries.ar_aging, as_of=day)
     return await reply("ar-aging", {"as_of": day}, families=("ar",), horizon=day, compute=compute)

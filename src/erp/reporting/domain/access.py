@@ -1,8 +1,8 @@
 """Who may read what: the report routes' roles and the dashboard's panels.
 
-Finance readers see money (ledger, sales, receivables); stock readers see stock. An accountant
-reads every report, but the dashboard shows them only the stock *value* next to the finance
-panels; the stock-keeping panels (low stock, movements) are for warehouse staff.
+Finance readers see money (ledger, sales, receivables, payables); stock readers see stock. An
+accountant reads every report, but the dashboard shows them only the stock *value* next to the
+finance panels; the stock-keeping panels (low stock, movements) are for warehouse staff.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ PANELS: dict[str, tuple[str, ...]] = {
     "sales": FINANCE_READERS,
     "profit-and-loss": FINANCE_READERS,
     "ar-aging": FINANCE_READERS,
+    "due-this-week": FINANCE_READERS,
+    "unbilled-receipts": FINANCE_READERS,
     "reconciliation": FINANCE_READERS,
 }
 

@@ -13,15 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from erp.contracts.finance import (
+    BillPosted,
+    CreditNoteIssued,
     InvoiceIssued,
     InvoiceIssueRequested,
     InvoiceStatusChanged,
     InvoiceVoided,
     JournalPosted,
+    PartyChanged,
     PaymentReceived,
     PaymentReversed,
     PeriodClosed,
     PeriodReopened,
+    SupplierPaid,
 )
 from erp.contracts.inventory import (
     InvoiceGoodsIssued,
@@ -29,6 +33,8 @@ from erp.contracts.inventory import (
     ItemChanged,
     LowStock,
     MovementReversed,
+    PurchaseOrderApproved,
+    PurchaseOrderClosed,
     ReservationChanged,
     StockMoved,
 )
@@ -38,17 +44,21 @@ from erp.reporting.domain.changes import Changes, journal_changes, stock_changes
 from erp.reporting.domain.items import note_units, record_item
 from erp.reporting.domain.project import advance_position, bump, write_changes
 from erp.reporting.models import (
+    ar_credits,
     ar_payments,
     ar_reversals,
+    bill_payments,
     closed_periods,
     low_stock,
+    purchase_bills,
     reservations,
     sales_invoices,
     sales_lines,
 )
 
-# "items": names, units and reorder points, which every stock and sales report shows.
-FAMILIES = ("ledger", "stock", "sales", "ar", "items")
+# "items": names, units and reorder points, which every stock and sales report shows;
+# "ap": suppliers' bills and the payments on them.
+FAMILIES = ("ledger", "stock", "sales", "ar", "ap", "items")
 CENT = Decimal("0.01")
 ALWAYS = dt.date(1, 1, 1)  # a change that may alter answers about any date
 Apply = Callable[[AsyncConnection, Event], Awaitable[None]]
@@ -95,6 +105,7 @@ async def _invoice_issued(conn: AsyncConnection, event: Event) -> None:
     header = {
         "customer": invoice.customer,
         "day": invoice.date,
+        "due_day": invoice.due_date,
         "currency": invoice.currency,
         "rate": invoice.rate,
         "total": invoice.total,
@@ -139,6 +150,7 @@ async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
         invoice_id=status.invoice_id,
         customer=status.customer,
         day=status.date,
+        due_day=status.due_date,
         currency=status.currency,
         rate=Decimal(1),
         total=status.total,
@@ -155,6 +167,8 @@ async def _invoice_status(conn: AsyncConnection, event: Event) -> None:
         return {
             **prefer_proposed(_later(new), new, t, changed),
             "voided_on": func.coalesce(t.voided_on, new.voided_on),
+            # The issue event's due day stands; a status event only fills one in.
+            "due_day": func.coalesce(t.due_day, new.due_day),
         }
 
     await conn.execute(
@@ -190,6 +204,42 @@ async def _payment_received(conn: AsyncConnection, event: Event) -> None:
 
 async def _payment_reversed(conn: AsyncConnection, event: Event) -> None:
     await _record_flow(conn, ar_reversals, PaymentReversed.from_data(event.data))
+
+
+async def _credit_note_issued(conn: AsyncConnection, event: Event) -> None:
+    """The credit note's total comes off its invoice's open amount from its date. Its entry
+    arrives as a journal event (trial balance, P&L, balance sheet); its returned goods as a
+    stock-moved event."""
+    note = CreditNoteIssued.from_data(event.data)
+    row = dict(
+        payment_id=note.credit_note_id, invoice_id=note.invoice_id, day=note.date, amount=note.total
+    )
+    await conn.execute(upsert(conn.dialect, ar_credits, row))
+    await bump(conn, {"ar": note.date})
+
+
+async def _bill_posted(conn: AsyncConnection, event: Event) -> None:
+    """A supplier's bill, owed from its date: posted once, so a redelivery changes nothing."""
+    bill = BillPosted.from_data(event.data)
+    row = dict(
+        bill_id=bill.bill_id,
+        supplier=bill.supplier,
+        number=bill.number,
+        day=bill.date,
+        due_day=bill.due_date,
+        currency=bill.currency,
+        rate=bill.rate,
+        total=bill.total,
+    )
+    await conn.execute(upsert(conn.dialect, purchase_bills, row))
+    await bump(conn, {"ap": bill.date})
+
+
+async def _supplier_paid(conn: AsyncConnection, event: Event) -> None:
+    paid = SupplierPaid.from_data(event.data)
+    row = dict(payment_id=paid.payment_id, bill_id=paid.bill_id, day=paid.date, amount=paid.amount)
+    await conn.execute(upsert(conn.dialect, bill_payments, row))
+    await bump(conn, {"ap": paid.date})
 
 
 async def _item_changed(conn: AsyncConnection, event: Event) -> None:
@@ -266,6 +316,16 @@ BY_TOPIC: dict[str, Apply] = {
     PeriodClosed.TOPIC: _period_closed,
     # Postings made after a reopen arrive as journal events; the reopen moves no figure.
     PeriodReopened.TOPIC: _nothing,
+    # Payables: the AP aging and the due list.
+    BillPosted.TOPIC: _bill_posted,
+    SupplierPaid.TOPIC: _supplier_paid,
+    # Kept for the party and purchasing read models a rebuild may fill later.
+    PartyChanged.TOPIC: _nothing,
+    PurchaseOrderApproved.TOPIC: _nothing,
+    PurchaseOrderClosed.TOPIC: _nothing,
+    # The AR aging and due list count it; the sales report does not yet (its entry reaches the
+    # trial balance, P&L and balance sheet as a journal event).
+    CreditNoteIssued.TOPIC: _credit_note_issued,
 }
 
 

@@ -10,13 +10,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.reporting.domain import ledger, sales, stock
+from erp.reporting.domain import ledger, purchases, sales, stock
 from erp.reporting.domain.low_stock import LowItem, low_items
 from erp.reporting.domain.reconciliation import reconciliation
 from erp.reporting.domain.report import Report, read_position, with_lag
 
 ZERO = Decimal(0)
 MOVEMENT_DAYS = 30
+DUE_DAYS = 7
+# Goods received not invoiced: what finance's receipts credit until the supplier's bill comes.
+UNBILLED_RECEIPTS_ACCOUNT = "2150"
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Overview:
     margin: list[Decimal] = field(default_factory=list)
     profit_and_loss: Report | None = None
     ar_aging: Report | None = None
+    due: Report | None = None
+    unbilled_receipts: Decimal = ZERO
     reconciliation: Report | None = None
     low_items: list[LowItem] = field(default_factory=list)
     movements: Report | None = None
@@ -64,16 +69,23 @@ async def overview(
         view.stock_total = sum(by_warehouse.values(), ZERO)
     if "sales" in panels:
         await _sales(conn, view)
+    until: dict[str, ledger.Balance] = {}
+    if panels & {"finance-kpis", "profit-and-loss", "unbilled-receipts"}:
+        until = await ledger.balances_as_of(conn, today)
     if panels & {"finance-kpis", "profit-and-loss"}:
         year_start = today.replace(month=1, day=1)
         before = await ledger.balances_as_of(conn, year_start - dt.timedelta(days=1))
-        until = await ledger.balances_as_of(conn, today)
         closing = await ledger.closing_between(conn, year_start, today)
         view.profit_and_loss = ledger.profit_and_loss(
             before, until, start=year_start, end=today, closing=closing
         )
     if "ar-aging" in panels:
         view.ar_aging = await sales.ar_aging(conn, as_of=today)
+    if "due-this-week" in panels:
+        end = today + dt.timedelta(days=DUE_DAYS)
+        view.due = await purchases.due(conn, as_of=today, start=today, end=end)
+    if "unbilled-receipts" in panels and UNBILLED_RECEIPTS_ACCOUNT in until:
+        view.unbilled_receipts = until[UNBILLED_RECEIPTS_ACCOUNT].normal
     if "reconciliation" in panels:
         view.reconciliation = await reconciliation(
             conn, as_of=today, inventory_accounts=inventory_accounts

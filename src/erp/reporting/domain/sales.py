@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from erp.platform.errors import InvalidInput
+from erp.reporting.domain.aging import OpenDocument, aging_report
 from erp.reporting.domain.periods import month_start, week_start
 from erp.reporting.domain.report import Report
 from erp.reporting.domain.totals import unit_totals
 from erp.reporting.models import (
+    ar_credits,
     ar_payments,
     ar_reversals,
     items,
@@ -32,7 +34,6 @@ from erp.reporting.models import (
 ZERO = Decimal(0)
 NOT_ISSUED = ("draft", "pending", "on_hold")
 SALES_GROUPS = {"day", "week", "month", "customer", "item"}
-AGING_BUCKETS = (("current", 0, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
 
 
 def parse_groups(raw: str) -> tuple[str | None, list[str]]:
@@ -136,21 +137,15 @@ async def sales(
     )
 
 
-def bucket(age_days: int) -> str:
-    for name, low, high in AGING_BUCKETS:
-        if age_days >= low and (high is None or age_days <= high):
-            return name
-    return "current"
-
-
-async def ar_aging(conn: AsyncConnection, *, as_of: dt.date) -> Report:
-    """Open amount of each invoice issued up to `as_of` (less payments dated up to it, plus
-    those of them reversed up to it; none once voided), by customer and currency, in buckets
-    of days since the invoice date."""
-    si, ap, ar = sales_invoices, ar_payments, ar_reversals
+async def open_invoices(conn: AsyncConnection, *, as_of: dt.date) -> list[OpenDocument]:
+    """Open amount of each invoice issued up to `as_of` (less payments and credit notes dated
+    up to it, plus the payments reversed up to it; none once voided), due on its due date (its
+    day when its events carried none)."""
+    si, ap, ar, ac = sales_invoices, ar_payments, ar_reversals, ar_credits
     flows = union_all(
         select(ap.c.invoice_id, ap.c.amount).where(ap.c.day <= as_of),
         select(ar.c.invoice_id, -ar.c.amount).where(ar.c.day <= as_of),
+        select(ac.c.invoice_id, ac.c.amount).where(ac.c.day <= as_of),
     ).subquery()
     paid = (
         select(flows.c.invoice_id, func.sum(flows.c.amount).label("paid"))
@@ -158,7 +153,14 @@ async def ar_aging(conn: AsyncConnection, *, as_of: dt.date) -> Report:
         .subquery()
     )
     statement = (
-        select(si.c.customer, si.c.currency, si.c.day, si.c.total, paid.c.paid)
+        select(
+            si.c.invoice_id,
+            si.c.customer,
+            si.c.currency,
+            func.coalesce(si.c.due_day, si.c.day).label("due"),
+            si.c.total,
+            paid.c.paid,
+        )
         .outerjoin(paid, paid.c.invoice_id == si.c.invoice_id)
         .where(
             si.c.day <= as_of,
@@ -166,33 +168,20 @@ async def ar_aging(conn: AsyncConnection, *, as_of: dt.date) -> Report:
             or_(si.c.voided_on.is_(None), si.c.voided_on > as_of),
         )
     )
-    names = [b[0] for b in AGING_BUCKETS]
-    folded: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
-        lambda: dict.fromkeys(names, ZERO)
-    )
+    found = []
     for r in (await conn.execute(statement)).all():
         open_amount = Decimal(r.total) - (Decimal(r.paid) if r.paid is not None else ZERO)
-        if open_amount == 0:
-            continue
-        folded[(r.customer, r.currency)][bucket((as_of - r.day).days)] += open_amount
-    rows = []
-    totals: dict[str, dict[str, Decimal]] = {}
-    for (customer, currency), amounts in sorted(folded.items()):
-        total = sum(amounts.values(), ZERO)
-        rows.append({"customer": customer, "currency": currency, **amounts, "total": total})
-        per = totals.setdefault(currency, dict.fromkeys([*names, "total"], ZERO))
-        for name in names:
-            per[name] += amounts[name]
-        per["total"] += total
-    return Report(
-        name="ar-aging",
-        params={"as_of": as_of.isoformat()},
-        columns=("customer", "currency", *names, "total"),
-        rows=rows,
-        totals={"by_currency": totals},
-        # Amounts in different currencies are never added: one total per currency.
-        total_rows=[
-            {"customer": "Total", "currency": currency, **sums}
-            for currency, sums in sorted(totals.items())
-        ],
-    )
+        if open_amount != 0:
+            found.append(
+                OpenDocument(
+                    "receivable", r.customer, r.invoice_id, None, r.due, r.currency, open_amount
+                )
+            )
+    return found
+
+
+async def ar_aging(conn: AsyncConnection, *, as_of: dt.date) -> Report:
+    """Open receivables (`open_invoices`) by customer and currency, in buckets of days past
+    the due date."""
+    documents = await open_invoices(conn, as_of=as_of)
+    return aging_report("ar-aging", "customer", documents, as_of=as_of)

@@ -151,6 +151,7 @@ sales_invoices = Table(
     Column("invoice_id", BigInteger, primary_key=True, autoincrement=False),
     Column("customer", String(200), nullable=False),
     Column("day", Date, nullable=False),
+    Column("due_day", Date, nullable=True),  # null: the events carried none, due on `day`
     Column("currency", String(3), nullable=False),
     Column("rate", RATE, nullable=False),
     money_column("total"),
@@ -204,6 +205,37 @@ ar_payments = _payment_flows("ar_payments")
 # A reversed payment counts again from the reversal's date: paid as of D is the payments
 # dated up to D less the reversals dated up to D (either may arrive first).
 ar_reversals = _payment_flows("ar_reversals")
+# A customer credit note takes its total off its invoice from its date, like a payment
+# (`payment_id` holds the credit note's id).
+ar_credits = _payment_flows("ar_credits")
+
+# Suppliers' bills as finance posted them (finance.bill-posted): owed from `day`, due on
+# `due_day`, `total` in the bill's currency. A bill is posted once and never changes.
+purchase_bills = Table(
+    "purchase_bills",
+    metadata,
+    Column("bill_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("supplier", String(200), nullable=False),
+    Column("number", String(64), nullable=False),  # the supplier's own
+    Column("day", Date, nullable=False),
+    Column("due_day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),
+    money_column("total"),
+    Index("ix_purchase_bills_day", "day"),
+)
+
+# One row per payment to a supplier against a bill (finance.supplier-paid), on its date;
+# either may arrive first.
+bill_payments = Table(
+    "bill_payments",
+    metadata,
+    Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("bill_id", BigInteger, nullable=False),
+    Column("day", Date, nullable=False),
+    money_column("amount"),  # bill currency
+    Index("ix_bill_payments_bill", "bill_id", "day"),
+)
 
 # Items as inventory last described them. A row with `changed_at` null is known only from a
 # stock line's unit (an item created before its changes travelled): no name, no reorder point.
@@ -275,6 +307,9 @@ READ_MODELS = (
     sales_cogs,
     ar_payments,
     ar_reversals,
+    ar_credits,
+    purchase_bills,
+    bill_payments,
     items,
     low_stock,
     reservations,

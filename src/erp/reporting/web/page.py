@@ -137,6 +137,13 @@ def _cards(view: Overview) -> list[str]:
         body = panels.movements(view.movements)
         span = "span-6" if "ar-aging" in shown else "span-7"
         cards.append(_card("stock-movements", span, "Stock movements, last 30 days", body))
+    if "due-this-week" in shown and view.due is not None:
+        span = "span-8" if "unbilled-receipts" in shown else "span-12"
+        cards.append(_card("due-this-week", span, "Due this week", panels.due(view.due)))
+    if "unbilled-receipts" in shown:
+        body = panels.unbilled_receipts(view)
+        span = "span-4" if "due-this-week" in shown else "span-12"
+        cards.append(_card("unbilled-receipts", span, "Unbilled receipts", body))
     if "low-stock" in shown:
         cards.append(_card("low-stock", "span-12", "Low stock", panels.low_stock(view)))
     return cards

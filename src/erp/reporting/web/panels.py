@@ -88,11 +88,12 @@ def ar_aging(report: Report) -> str:
         [
             escape(str(r["customer"])),
             escape(str(r["currency"])),
-            *(num(r[b]) for b in ("current", "31_60", "61_90", "over_90", "total")),
+            *(num(r[b]) for b in ("current", "1_30", "31_60", "61_90", "over_90", "total")),
         ]
         for r in (*report.rows, *report.total_rows)
     ]
-    columns = [("Customer", False), ("Currency", False), ("0-30 days", True)]
+    # Days past the due date.
+    columns = [("Customer", False), ("Currency", False), ("Not due", True), ("1-30", True)]
     columns += [("31-60", True), ("61-90", True), ("Over 90", True), ("Open", True)]
     return table(columns, rows, totals=len(report.total_rows))
 
@@ -133,3 +134,55 @@ def low_stock(view: Overview) -> str:
     more = len(view.low_items) - 20
     tail = f"<p class='muted'>and {more} more (see /reports/low-stock)</p>" if more > 0 else ""
     return table(columns, rows) + tail
+
+
+def due(report: Report, *, limit: int = 15) -> str:
+    """The due list: a line per currency (receivable, payable, the overdue part of each),
+    then the documents by due day, overdue ones marked."""
+    if not report.rows:
+        return "<p class='muted'>Nothing falls due in the next 7 days and nothing is overdue.</p>"
+    lines = []
+    for currency, sums in report.totals["by_currency"].items():
+        parts = []
+        for kind, label in (("receivable", "to collect"), ("payable", "to pay")):
+            if not sums[kind]:
+                continue
+            text = f"{label} {num(sums[kind])}"
+            if sums[f"overdue_{kind}"]:
+                text += f" <span class='neg'>({num(sums[f'overdue_{kind}'])} overdue)</span>"
+            parts.append(text)
+        lines.append(f"<b>{escape(str(currency))}</b> " + " · ".join(parts))
+    head = "<p class='muted'>" + "<br>".join(lines) + "</p>"
+    rows = []
+    for r in report.rows[:limit]:
+        flag = " <span class='pill overdue'>overdue</span>" if r["overdue"] else ""
+        document = ("Bill " if r["kind"] == "payable" else "Invoice ") + str(r["document_id"])
+        if r["number"]:
+            document += f" · {r['number']}"
+        rows.append(
+            [
+                f"<span class='nowrap'>{escape(str(r['due_day']))}{flag}</span>",
+                "<span class='nowrap'>"
+                + ("To pay" if r["kind"] == "payable" else "To collect")
+                + "</span>",
+                escape(str(r["party"])),
+                escape(document),
+                escape(str(r["currency"])),
+                num(r["open_amount"]),
+            ]
+        )
+    columns = [("Due", False), ("Kind", False), ("Party", False), ("Document", False)]
+    columns += [("Currency", False), ("Open", True)]
+    more = len(report.rows) - limit
+    tail = f"<p class='muted'>and {more} more (see /reports/due)</p>" if more > 0 else ""
+    return head + table(columns, rows) + tail
+
+
+def unbilled_receipts(view: Overview) -> str:
+    """The balance of goods received not invoiced: received from suppliers, not billed yet."""
+    return (
+        f"<div class='kpi'><div class='label'>Goods received not invoiced</div>"
+        f"<div class='value'>{num(view.unbilled_receipts)}</div></div>"
+        "<p class='muted'>Account 2150 in the base currency: goods received whose supplier's"
+        " bill has not been entered yet.</p>"
+    )

@@ -20,7 +20,7 @@ margin:0 0 10px;font-weight:600}.span-4{grid-column:span 4}.span-5{grid-column:s
 .span-12{grid-column:span 12}
 .kpis{display:flex;gap:18px}.kpi{flex:1}.kpi .label{color:var(--muted);font-size:12px}
 .kpi .value{font-size:24px;font-weight:600;font-variant-numeric:tabular-nums}
-.value.neg{color:var(--bad)}.value.pos{color:var(--ok)}
+.value.neg{color:var(--bad)}.nowrap{white-space:nowrap}.value.pos{color:var(--ok)}
 svg.chart{width:100%;height:auto;display:block}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line)}
@@ -29,6 +29,8 @@ tr.total td{font-weight:600;border-top:2px solid var(--line);border-bottom:0}
 .pill{display:inline-block;padding:2px 10px;border-radius:999px;font-size:12px;
 font-weight:600;color:#fff}.pill.reconciled{background:var(--ok)}
 .pill.lagging{background:var(--warn);color:#1e272e}.pill.mismatch{background:var(--bad)}
+.pill.overdue{background:var(--bad);margin-left:6px;padding:0 8px;font-size:11px}
+.neg{color:var(--bad)}.nowrap{white-space:nowrap}
 .muted{color:var(--muted)}.login{max-width:360px;margin:80px auto}
 .login label{display:block;margin:10px 0 4px;font-size:13px;color:var(--muted)}
 .login input{width:100%;padding:8px 10px;border:1px solid var(--line);border-radius:6px;
