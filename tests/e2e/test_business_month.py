@@ -6,7 +6,8 @@ stock; the accountant invoices in two currencies with tax (one invoice short of 
 partial and full payments, reverses a bounced one, posts a manual entry and closes the first
 month. Every attempt to post into the closed month is refused. In month two a purchasing week:
 desks ordered from a supplier billing in euros, partly received (an over-receipt refused), billed
-at a lower price with input tax under a tax code, paid at another rate. Then, as of a day before
+at a lower price with input tax under a tax code, paid at another rate; and a customer sends a
+lamp back (a credit note; the lamp returns at the cost it left with). Then, as of a day before
 the books start, a day inside the closed month, the day the desks were billed and today: the
 trial balance balances, the inventory account equals the stock valuation, revenue is the issued
 invoices of the period and COGS sits in the same period, AR aging is the open invoices, goods
@@ -58,6 +59,7 @@ class Books:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> invoice
     issued: dict[str, dt.date] = field(default_factory=dict)  # name -> date it counts on
     revenue: dict[str, D] = field(default_factory=dict)  # name -> net in the base currency
+    credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)  # invoice name -> note
 
 
 def problem(error: Refused, status: int, *words: str) -> None:
@@ -449,8 +451,32 @@ def run_the_month(stack: Stack, today: dt.date) -> tuple[dt.date, dt.date, Books
     reopened = accountant.get(f"/api/finance/invoices/{books.invoices['INV4']['id']}")
     assert reopened["status"] == "issued" and D(reopened["open_amount"]) == D("176.00")
     purchasing_week(stack, day(m2, 10))
+    customer_return(stack, books, day(m2, 11))
     settled(stack)
     return m1, m2, books
+
+
+def customer_return(stack: Stack, books: Books, day: dt.date) -> None:
+    """ACME sends back one of INV4's five lamps: its revenue and tax are credited, and the lamp
+    is back on the shelf at the cost it left with."""
+    accountant, clerk = stack.users["accountant"], stack.users["clerk"]
+    invoice = books.invoices["INV4"]
+    refused(lambda: accountant.post("/api/finance/credit-notes", {
+        "invoice": invoice["id"], "date": day.isoformat(),
+        "lines": [{"line_no": 1, "quantity": "6"}]}), 422, "lines.0.quantity")  # fmt: skip
+    note = accountant.post("/api/finance/credit-notes", {
+        "invoice": invoice["id"], "date": day.isoformat(), "reason": "damaged in transit",
+        "lines": [{"line_no": 1, "quantity": "1"}]})  # fmt: skip
+    assert D(note["total"]) == D("35.20")
+    books.revenue["INV4"] -= D("32.00")
+    books.credit_notes["INV4"] = note
+    reference = f"credit-note:{note['id']}"
+
+    def back_on_the_shelf() -> bool:
+        moves = clerk.get("/api/inventory/movements", type="receipt", limit=200)["items"]
+        return any(m["reference"] == reference for m in moves)
+
+    assert wait_until(back_on_the_shelf, 30, 0.2)
 
 
 def purchasing_week(stack: Stack, monday: dt.date) -> None:
@@ -505,21 +531,28 @@ def purchasing_week(stack: Stack, monday: dt.date) -> None:
 
 
 def invoice_costs(user: User, books: Books) -> dict[str, D]:
-    """What each invoice's goods cost, as inventory valued them when they left."""
-    costs: dict[str, D] = {}
-    for name, invoice in books.invoices.items():
-        reference = f"invoice:{invoice['id']}"
-        moves = user.get("/api/inventory/movements", type="issue", limit=200)["items"]
-        costs[name] = -sum(
+    """What each invoice's goods cost, as inventory valued them when they left, less what
+    came back with its credit notes."""
+    issues = user.get("/api/inventory/movements", type="issue", limit=200)["items"]
+    receipts = user.get("/api/inventory/movements", type="receipt", limit=200)["items"]
+
+    def value(moves: list[dict[str, Any]], reference: str) -> D:
+        return sum(
             (D(ln["value"]) for m in moves if m["reference"] == reference for ln in m["lines"]),
             D(0),
         )
+
+    costs: dict[str, D] = {}
+    for name, invoice in books.invoices.items():
+        costs[name] = -value(issues, f"invoice:{invoice['id']}")
+        if name in books.credit_notes:
+            costs[name] -= value(receipts, f"credit-note:{books.credit_notes[name]['id']}")
     return costs
 
 
 def open_receivables(books: Books, as_of: dt.date, today: dt.date) -> D:
     """By hand: INV1 250.80 less 100.00 paid on day 18, the rest paid in month two; INV2 paid
-    in full; INV4 176.00 paid and reversed; INV3 never issued."""
+    in full; INV4 176.00 paid and reversed, then 35.20 credited; INV3 never issued."""
     m1, m2 = month_start(today, 2), month_start(today, 1)
     open_ = D(0)
     if as_of >= m1 + dt.timedelta(days=9):
@@ -530,6 +563,8 @@ def open_receivables(books: Books, as_of: dt.date, today: dt.date) -> D:
         open_ -= D("150.80")
     if as_of >= m2 + dt.timedelta(days=4):
         open_ += D("176.00")
+    if as_of >= m2 + dt.timedelta(days=10):
+        open_ -= D("35.20")  # one lamp credited
     return open_
 
 

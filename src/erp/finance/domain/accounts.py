@@ -119,6 +119,16 @@ async def postable(conn: AsyncConnection, wanted: Iterable[tuple[str, str]]) -> 
     return await active_rows(conn, accounts.c.code, wanted, name="account")
 
 
+async def cash_account(conn: AsyncConnection, code: str | None, *, what: str) -> str:
+    """The cash or bank account money moves through (1100 when none is named); any other is a
+    422 naming `account`."""
+    account = code or CASH
+    rows = await postable(conn, [(account, "account")])
+    if not rows[account].cash_or_bank:
+        raise InvalidInput("account", f"{account} is not a cash or bank account; {what}")
+    return account
+
+
 async def group_accounts(conn: AsyncConnection, rows: Mapping[str, Any]) -> set[str]:
     """Those of the accounts `rows` (code → account row) that only sum their sub-accounts and
     are never posted to. System accounts take their documents' postings even with

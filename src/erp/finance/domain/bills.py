@@ -25,9 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import BillPosted, SupplierPaid
 from erp.finance.domain import books, journal, parties, receipts
-from erp.finance.domain.accounts import postable
+from erp.finance.domain.accounts import cash_account, postable
 from erp.finance.domain.chart import (
-    CASH,
     CONTROL_ACCOUNTS,
     EXCHANGE_DIFFERENCE,
     GOODS_RECEIVED_NOT_INVOICED,
@@ -40,8 +39,9 @@ from erp.finance.domain.money import (
     ZERO,
     exact,
     money,
+    net_and_tax,
     resolve_rate,
-    stored_money,
+    settled_base,
     to_base,
     within,
 )
@@ -53,7 +53,6 @@ from erp.platform.calendar import today
 from erp.platform.errors import Conflict, InvalidInput, NotFound
 from erp.platform.listing import Documents, Position
 
-_HUNDRED = Decimal(100)
 EXPENSE_TYPES = ("expense", "asset")
 
 BILLS = Documents(
@@ -90,9 +89,7 @@ async def _priced_lines(
     for i, ln in enumerate(body.lines):
         tax_rate = rates.get(i, ln.tax_rate)
         field = f"lines.{i}"
-        net = stored_money(ln.quantity * ln.unit_price, currency, field=field,
-                           what="quantity times unit price")  # fmt: skip
-        tax = money(net * tax_rate / _HUNDRED, currency)
+        net, tax = net_and_tax(ln.quantity, ln.unit_price, tax_rate, currency, field=field)
         line = {"line_no": i + 1, "receipt_id": ln.receipt, "sku": None,
                 "description": ln.description, "quantity": ln.quantity,
                 "unit_price": ln.unit_price, "tax_rate": tax_rate, "net": net, "tax": tax,
@@ -268,12 +265,10 @@ async def pay_bill(
     if day < bill.date:
         raise InvalidInput("date", f"{day} is before the date of bill {bill.id} ({bill.date})")
     rate = resolve_rate(bill.currency, body.rate or bill.rate, base=base)
-    account = body.account or CASH
-    rows = await postable(conn, [(account, "account")])
-    if not rows[account].cash_or_bank:
-        raise InvalidInput("account", f"{account} is not a cash or bank account")
+    account = await cash_account(conn, body.account, what="bills are paid from one")
     paid = to_base(amount, rate, base)
-    relieved = bill.open_base if amount == bill.open_amount else to_base(amount, bill.rate, base)
+    relieved = settled_base(amount, open_amount=bill.open_amount, open_base=bill.open_base,
+                            rate=bill.rate, base=base)  # fmt: skip
     tags = {"party": bill.supplier, "bill_id": bill.id}
     lines = [debit(PAYABLE, relieved, amount, **tags), credit(account, paid, amount, **tags)]
     if paid != relieved:  # paid more in the base currency than was owed: a loss

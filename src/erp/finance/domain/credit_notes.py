@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from erp.contracts.finance import CreditNoteIssued
 from erp.contracts.references import credit_note_ref
 from erp.finance.domain import books, journal
-from erp.finance.domain.accounts import postable
-from erp.finance.domain.chart import CASH, EXCHANGE_DIFFERENCE, RECEIVABLE, SALES, TAX_PAYABLE
+from erp.finance.domain.accounts import cash_account
+from erp.finance.domain.chart import EXCHANGE_DIFFERENCE, RECEIVABLE, SALES, TAX_PAYABLE
 from erp.finance.domain.invoices import (
     ISSUED,
     get_invoice,
@@ -35,7 +35,7 @@ from erp.finance.domain.invoices import (
     update_invoice,
 )
 from erp.finance.domain.journal import Posting, credit, debit, with_rounding
-from erp.finance.domain.money import ZERO, exact, money, to_base
+from erp.finance.domain.money import ZERO, exact, money, settled_base, to_base
 from erp.finance.domain.publish import publish, publish_status_changed
 from erp.finance.models import (
     credit_note_lines,
@@ -404,12 +404,7 @@ async def refund(
     _credit_left(note, invoice, amount)
     day = body.date or today()
     _check_date(day, not_before=note.date, what=f"credit note {note.id}")
-    account = body.account or CASH
-    rows = await postable(conn, [(account, "account")])
-    if not rows[account].cash_or_bank:
-        raise InvalidInput(
-            "account", f"{account} is not a cash or bank account; refunds are paid from one"
-        )
+    account = await cash_account(conn, body.account, what="refunds are paid from one")
     base = await books.base_currency(conn)
     released = _released(invoice, amount, base)
     tags = {"party": note.customer, "invoice_id": invoice.id}
@@ -480,9 +475,8 @@ async def allocate(
     _check_date(day, not_before=target.date, what=f"invoice {target.id}")
     base = await books.base_currency(conn)
     released = _released(invoice, amount, base)
-    relieved = (
-        target.open_base if amount == target.open_amount else to_base(amount, target.rate, base)
-    )
+    relieved = settled_base(amount, open_amount=target.open_amount,
+                            open_base=target.open_base, rate=target.rate, base=base)  # fmt: skip
     postings = [
         debit(RECEIVABLE, released, amount, party=note.customer, invoice_id=invoice.id),
         credit(RECEIVABLE, relieved, amount, party=note.customer, invoice_id=target.id),

@@ -26,7 +26,7 @@ from erp.contracts.references import invoice_ref
 from erp.finance.domain import books, credit_limits, journal, parties
 from erp.finance.domain.chart import RECEIVABLE, SALES, TAX_PAYABLE
 from erp.finance.domain.journal import Posting, credit, debit, with_rounding
-from erp.finance.domain.money import ZERO, money, resolve_rate, stored_money, to_base, within
+from erp.finance.domain.money import ZERO, net_and_tax, resolve_rate, to_base, within
 from erp.finance.domain.publish import (
     publish_invoice_issued,
     publish_invoice_voided,
@@ -41,7 +41,6 @@ from erp.platform.errors import Conflict, InvalidInput, NotFound
 from erp.platform.listing import Documents, Position
 
 ISSUED = ("issued", "partially_paid", "paid")
-_HUNDRED = Decimal(100)
 # Who posts the issue entry when the invoice does not say who issued it.
 ISSUED_BY_EVENTS = "inventory-events"
 
@@ -61,13 +60,7 @@ def priced_lines(
     lines = []
     for i, line in enumerate(body.lines):
         rate = (rates or {}).get(i, line.tax_rate)
-        net = stored_money(
-            line.quantity * line.unit_price,
-            currency,
-            field=f"lines.{i}",
-            what="quantity times unit price",
-        )
-        tax = money(net * rate / _HUNDRED, currency)
+        net, tax = net_and_tax(line.quantity, line.unit_price, rate, currency, field=f"lines.{i}")
         lines.append(
             {**line.model_dump(), "tax_rate": rate, "line_no": i + 1, "net": net, "tax": tax}
         )

@@ -91,3 +91,24 @@ def resolve_rate(currency: str, rate: Decimal | None, *, base: str, field: str =
 def to_base(amount: Decimal, rate: Decimal, base: str, *, field: str = "rate") -> Decimal:
     """`amount` in the base currency; a 422 naming `field` when that is too large to store."""
     return stored_money(amount * rate, base, field=field, what=f"{amount} at rate {rate}")
+
+
+def settled_base(
+    amount: Decimal, *, open_amount: Decimal, open_base: Decimal, rate: Decimal, base: str
+) -> Decimal:
+    """The base amount that `amount` of a document's open amount relieves at the document's
+    rate: exactly what is left when it settles all of it, so no rounding remains behind."""
+    if amount == open_amount:
+        return open_base
+    return to_base(amount, rate, base)
+
+
+def net_and_tax(
+    quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, currency: str, *, field: str
+) -> tuple[Decimal, Decimal]:
+    """A document line's net (refused, 422 naming `field`, when no money column holds it)
+    and its tax, each rounded to the currency."""
+    net = stored_money(
+        quantity * unit_price, currency, field=field, what="quantity times unit price"
+    )
+    return net, money(net * tax_rate / Decimal(100), currency)

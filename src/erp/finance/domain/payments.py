@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.references import invoice_ref
 from erp.finance.domain import books, journal
-from erp.finance.domain.accounts import postable
-from erp.finance.domain.chart import CASH, EXCHANGE_DIFFERENCE, RECEIVABLE
+from erp.finance.domain.accounts import cash_account
+from erp.finance.domain.chart import EXCHANGE_DIFFERENCE, RECEIVABLE
 from erp.finance.domain.invoices import (
     get_invoice,
     lock_invoice,
@@ -28,7 +28,7 @@ from erp.finance.domain.invoices import (
     update_invoice,
 )
 from erp.finance.domain.journal import credit, debit
-from erp.finance.domain.money import ZERO, exact, resolve_rate, to_base
+from erp.finance.domain.money import ZERO, exact, resolve_rate, settled_base, to_base
 from erp.finance.domain.publish import (
     publish_payment_received,
     publish_payment_reversed,
@@ -64,16 +64,10 @@ async def receive_payment(
             "date", f"{date} is before the date of invoice {invoice.id} ({invoice.date})"
         )
     rate = resolve_rate(invoice.currency, body.rate or invoice.rate, base=base)
-    account = body.account or CASH
-    rows = await postable(conn, [(account, "account")])
-    if not rows[account].cash_or_bank:
-        raise InvalidInput(
-            "account", f"{account} is not a cash or bank account; payments are received on one"
-        )
+    account = await cash_account(conn, body.account, what="payments are received on one")
     received = to_base(amount, rate, base)
-    relieved = (
-        invoice.open_base if amount == invoice.open_amount else to_base(amount, invoice.rate, base)
-    )
+    relieved = settled_base(amount, open_amount=invoice.open_amount,
+                            open_base=invoice.open_base, rate=invoice.rate, base=base)  # fmt: skip
     tags = {"party": invoice.customer, "invoice_id": invoice.id}
     lines = [
         debit(account, received, amount, **tags),

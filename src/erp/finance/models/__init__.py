@@ -7,6 +7,8 @@ amounts and the closing date are kept in step with it inside the same transactio
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -191,21 +193,30 @@ invoice_lines = Table(
     Column("tax_code", String(16), nullable=True),
 )
 
+
+def _money_moved() -> list[Column[Any]]:
+    """What a payment (received or made) keeps: when, in which currency at which rate, how
+    much in it and in the base currency, through which cash or bank account, its entry."""
+    return [
+        Column("date", Date, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("rate", RATE, nullable=False),
+        money_column("amount"),
+        money_column("base_amount"),
+        Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
+        Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+        timestamp_column("created_at"),
+        Column("created_by", String(100), nullable=False),
+    ]
+
+
 payments = Table(
     "payments",
     metadata,
     id_column(),
     Column("invoice_id", BigId, ForeignKey("invoices.id"), nullable=False),
     Column("customer", String(200), nullable=False),
-    Column("date", Date, nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("rate", RATE, nullable=False),
-    money_column("amount"),
-    money_column("base_amount"),
-    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
-    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
-    timestamp_column("created_at"),
-    Column("created_by", String(100), nullable=False),
+    *_money_moved(),
     # The entry that reversed it; a payment is reversed at most once.
     Column(
         "reversed_by",
@@ -313,15 +324,7 @@ supplier_payments = Table(
     id_column(),
     Column("bill_id", BigId, ForeignKey("bills.id"), nullable=False),
     Column("supplier", String(200), nullable=False),
-    Column("date", Date, nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("rate", RATE, nullable=False),
-    money_column("amount"),
-    money_column("base_amount"),
-    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
-    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
-    timestamp_column("created_at"),
-    Column("created_by", String(100), nullable=False),
+    *_money_moved(),
     Index("ix_supplier_payments_bill", "bill_id", "id"),
 )
 
