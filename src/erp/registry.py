@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from erp.platform.service import ServiceSpec
-from erp.platform.settings import ServiceSettings
+if TYPE_CHECKING:  # the CLI names the services without importing the platform (FastAPI...)
+    from erp.platform.service import ServiceSpec
+    from erp.platform.settings import ServiceSettings
 
 SPECS = {
     "gateway": "erp.gateway.main:SPEC",
@@ -29,6 +31,8 @@ def load(name: str) -> ServiceSpec:
 def settings_classes() -> list[type[ServiceSettings]]:
     """Every service's settings class, from its small `config` module: knowing which ERP_*
     variables exist must not cost importing every service at start-up."""
+    from erp.platform.settings import ServiceSettings
+
     found: list[type[ServiceSettings]] = []
     for name in SPECS:
         module = importlib.import_module(f"erp.{name}.config")

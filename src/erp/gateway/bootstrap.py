@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from rich.console import Console
-from rich.panel import Panel
-from rich.text import Text
 from sqlalchemy.exc import DBAPIError
 
 from erp.gateway.domain.users import count_users, create_user
@@ -99,6 +96,11 @@ async def _generated_once_listening(runtime: Runtime) -> None:
     if not await _create(runtime, password):
         return
     log.warning("bootstrap_admin_created", username=ADMIN, password_from="generated")
+    # Rich (~20 ms, a few MB) only for this once-per-installation message.
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
     message = Text.assemble(
         f"created user '{ADMIN}' with password ",
         (password, "bold"),

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
-import structlog
+# structlog imports Rich when it finds it (~45 ms, ~4 MB, ~80 modules at every start-up), for
+# the console format's tracebacks only: a process logging JSON (ERP_LOG_FORMAT, the default)
+# imports structlog without it. Rich stays importable afterwards; one imported already is used.
+_without_rich = os.environ.get("ERP_LOG_FORMAT", "json") != "console" and "rich" not in sys.modules
+if _without_rich:
+    sys.modules["rich"] = None  # type: ignore[assignment]
+try:
+    import structlog
+finally:
+    if _without_rich:
+        del sys.modules["rich"]
 
 _configured = False
 

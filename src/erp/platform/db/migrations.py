@@ -15,21 +15,26 @@ with `--allow-breaking` (see docs/deployment.md, "Schema changes in two releases
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Column, MetaData, String, Table, pool, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from erp.platform.db.url import asyncpg_connect_args
+
+if TYPE_CHECKING:
+    # Alembic (with Mako and Pygments) costs a serving process ~150 ms and ~10 MB: it is
+    # imported only by what migrates or walks the scripts, never by `erp serve`.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class MigrationSet:
         return f"alembic_version_{self.service}"
 
     def config(self, url: str) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", self.script_location)
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -60,10 +67,77 @@ class MigrationSet:
         )
 
     def scripts(self) -> ScriptDirectory:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self.config("sqlite://"))
 
     def head(self) -> str | None:
+        """The newest revision of this code's scripts (what readiness compares the database
+        with), read from the scripts' source; Alembic is asked only when they are unusual."""
+        found = _head_from_source(self.script_location)
+        if found is not None:
+            return found
         return self.scripts().get_current_head()
+
+
+# Alembic's own rule for which files in versions/ are scripts (alembic.script.base).
+_SCRIPT_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+
+
+def _head_from_source(script_location: str) -> str | None:
+    """The single head of the linear history in `<package>:<dir>/versions`, from each script's
+    literal `revision` and `down_revision`, without importing the scripts (each imports
+    Alembic). None when this reading cannot be sure (branches, merges, dependencies, a
+    computed value, no scripts): the caller then asks Alembic."""
+    # Alembic's own reading of script_location: `package:dir`, or a plain directory.
+    if ":" in script_location and not Path(script_location).is_absolute():
+        package, _, directory = script_location.partition(":")
+        versions = Path(str(files(package).joinpath(directory, "versions")))
+    else:
+        versions = Path(script_location, "versions")
+    if not versions.is_dir():
+        return None
+    revisions: dict[str, str | None] = {}
+    for path in sorted(versions.iterdir()):
+        if not path.is_file() or not _SCRIPT_FILE.match(path.name):
+            continue
+        values: dict[str, Any] = {}
+        try:
+            body = ast.parse(path.read_bytes(), str(path)).body
+        except (SyntaxError, ValueError):
+            return None  # Alembic says what is wrong with it
+        for node in body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                try:
+                    values[target.id] = ast.literal_eval(value)
+                except (ValueError, TypeError, SyntaxError, RecursionError):
+                    values[target.id] = ...  # computed: not for this reading
+        revision, down = values.get("revision"), values.get("down_revision")
+        if (
+            not isinstance(revision, str)
+            or not (down is None or isinstance(down, str))
+            or values.get("branch_labels") is not None
+            or values.get("depends_on") is not None
+            or revision in revisions
+        ):
+            return None
+        revisions[revision] = down
+    heads = set(revisions) - set(revisions.values())
+    if len(heads) != 1:
+        return None
+    head = heads.pop()
+    step: str | None = head
+    chain = 0
+    while step is not None and step in revisions and chain <= len(revisions):
+        step, chain = revisions[step], chain + 1
+    # One unbroken line from the head down to a base through every script.
+    return head if step is None and chain == len(revisions) else None
 
 
 def served_code(scripts: ScriptDirectory, revision: str) -> list[str]:
@@ -81,6 +155,8 @@ def served_code(scripts: ScriptDirectory, revision: str) -> list[str]:
 
 def knows(scripts: ScriptDirectory, revision: str) -> bool:
     """Whether this code has the migration `revision` (a later release's is unknown to it)."""
+    from alembic.util.exc import CommandError
+
     try:
         return bool(scripts.get_revisions(revision))
     except CommandError:
@@ -98,6 +174,8 @@ def breaking_steps(scripts: ScriptDirectory, current: str | None, target: str) -
 
 def upgrade(migrations: MigrationSet, url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent: at head it does nothing)."""
+    from alembic import command
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -109,11 +187,21 @@ def upgrade(migrations: MigrationSet, url: str, revision: str = "head") -> None:
 
 
 async def current_revision(migrations: MigrationSet, conn: Any) -> str | None:
+    """The database's revision, read as Alembic's MigrationContext.get_current_revision reads
+    it (no version table: None; more than one row: an error), without importing Alembic."""
+    table = Table(
+        migrations.version_table, MetaData(), Column("version_num", String(32), nullable=False)
+    )
+
     def _read(sync_conn: Connection) -> str | None:
-        ctx = MigrationContext.configure(
-            sync_conn, opts={"version_table": migrations.version_table}
-        )
-        return ctx.get_current_revision()
+        if not sync_conn.dialect.has_table(sync_conn, table.name):
+            return None
+        heads = list(sync_conn.execute(select(table.c.version_num)).scalars())
+        if len(heads) > 1:
+            raise RuntimeError(
+                f"version table {table.name} has more than one head present: {heads}"
+            )
+        return heads[0] if heads else None
 
     result: str | None = await conn.run_sync(_read)
     return result
@@ -174,6 +262,8 @@ async def schema_problem(migrations: MigrationSet, conn: Any, head: str | None) 
 def _record_served(
     connection: Connection, migrations: MigrationSet, scripts: ScriptDirectory
 ) -> None:
+    from alembic.runtime.migration import MigrationContext
+
     # Same transaction as the migrations: no reader sees a schema with the wrong list.
     current = MigrationContext.configure(
         connection, opts={"version_table": migrations.version_table}
@@ -188,6 +278,8 @@ def _record_served(
 
 def run_env(context: Any) -> None:
     """Body of every service's alembic env.py (online mode, async engine)."""
+    from alembic.script import ScriptDirectory
+
     config = context.config
     migrations: MigrationSet = config.attributes["migration_set"]
     url = config.get_main_option("sqlalchemy.url")
