@@ -48,6 +48,9 @@ class Stack:
         self.tag = uuid.uuid4().hex[:8]
         self.tmp = Path(tempfile.mkdtemp(prefix=f"erp-bench-{self.tag}-"))
         self.server_cpu = server_cpu
+        # A checkout keeps the package under src/: that is what goes on PYTHONPATH.
+        if baseline and (Path(baseline) / "src" / "erp").is_dir():
+            baseline = str(Path(baseline) / "src")
         self.baseline = baseline
         self.databases = {s: f"erp_bench_{self.tag}_{s}" for s in SERVICES}
         self.created: list[str] = []
