@@ -29,6 +29,8 @@ SNAPSHOT_TABLES = (
     "bills",
     "bill_lines",
     "supplier_payments",
+    "debit_notes",
+    "debit_note_lines",
     "tax_codes",
     "parties",
     "credit_overrides",

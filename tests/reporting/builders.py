@@ -411,3 +411,28 @@ def supplier_paid(
         time=moment(day, 15),
         subject=f"bill/{bill_id}",
     )
+
+
+def debit_note_posted(
+    note_id: int, bill_id: int, supplier: str, day: dt.date, total: Decimal, *, open_amount: Decimal
+) -> Event:
+    """finance.debit-note-posted: a supplier's credit of `total` (no tax) against a bill."""
+    return event(
+        "finance.debit-note-posted",
+        {
+            "debit_note_id": note_id,
+            "bill_id": bill_id,
+            "supplier": supplier,
+            "number": f"CN-{note_id}",
+            "date": day.isoformat(),
+            "currency": "USD",
+            "rate": "1",
+            "subtotal": str(total),
+            "tax_total": "0",
+            "total": str(total),
+            "entry_id": 40_000 + note_id,
+            "open_amount": str(open_amount),
+        },
+        time=moment(day, 14),
+        subject=f"bill/{bill_id}",
+    )

@@ -242,3 +242,19 @@ async def test_ap_aging_as_csv(reporting: ServiceClient) -> None:
         ["Total", "EUR", 0, Decimal("99.99"), 0, 0, 0, Decimal("99.99")],
         ["Total", "USD", Decimal("1000.005"), 0, 0, 0, 0, Decimal("1000.005")],
     ]
+
+
+async def test_a_debit_note_takes_its_total_off_the_bill_from_its_date(
+    reporting: ServiceClient,
+) -> None:
+    # Payment 1 and debit note 1 on the same bill: both count, neither replaces the other.
+    events = [
+        b.bill_posted(1, "acme", DAY, days(30), Decimal("100.00")),
+        b.supplier_paid(1, 1, "acme", days(2), Decimal("40.00"), open_amount=Decimal("60.00")),
+        b.debit_note_posted(1, 1, "acme", days(5), Decimal("25.50"), open_amount=Decimal("34.50")),
+    ]
+    await feed(reporting, [*events, events[-1]])  # redelivered: counted once
+    for _ in range(2):  # as delivered, then rebuilt from the kept events
+        assert (await aging(reporting, days(4)))[("acme", "USD")]["total"] == Decimal("60.00")
+        assert (await aging(reporting, days(5)))[("acme", "USD")]["total"] == Decimal("34.50")
+        await replay(reporting)

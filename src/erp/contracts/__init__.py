@@ -18,6 +18,7 @@ from __future__ import annotations
 from erp.contracts.finance import (
     BillPosted,
     CreditNoteIssued,
+    DebitNotePosted,
     InvoiceIssued,
     InvoiceIssueRequested,
     InvoiceStatusChanged,
@@ -66,4 +67,5 @@ EVENTS: tuple[type[Payload], ...] = (
     PurchaseOrderApproved,
     PurchaseOrderClosed,
     CreditNoteIssued,
+    DebitNotePosted,
 )

@@ -334,3 +334,27 @@ class CreditNoteIssued(Payload):
     @property
     def invoice_reference(self) -> str:
         return invoice_ref(self.invoice_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DebitNotePosted(Payload):
+    """A supplier's credit against bill `bill_id` was posted as a debit note (entry
+    `entry_id`, dated `date`): `total` comes off what the bill owes, like a payment, and
+    `open_amount` is what it still owes. `number` is the supplier's credit note number.
+    Amounts in the bill's `currency`, at its `rate`."""
+
+    TOPIC: ClassVar[str] = "finance.debit-note-posted"
+    ROW_KEYS: ClassVar[Mapping[str, str]] = {"debit_note_id": "id", "bill_id": "bill"}
+
+    debit_note_id: int
+    bill_id: int
+    supplier: str
+    number: str
+    date: dt.date
+    currency: str
+    rate: Decimal
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    entry_id: int
+    open_amount: Decimal

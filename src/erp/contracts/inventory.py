@@ -56,7 +56,8 @@ class StockLine(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class StockMoved(Payload):
-    """One posted movement (a reversal too: it carries the negated lines of its original).
+    """One posted movement (a reversal or a supplier return too: it carries negated lines of
+    its original).
     A transfer has two lines per line number, the outbound one first. `movement_id` travels
     after the header fields, where consumers have always received it."""
 
@@ -69,11 +70,21 @@ class StockMoved(Payload):
     reference: str | None = None
     reason: str | None = None
     reverses: int | None = None
+    # A supplier return: the receipt it sends goods back from (`reverses` names it too, so a
+    # consumer takes the lines off that receipt), for part of its lines or quantities. Sent
+    # only when set: any other movement travels exactly as it always has.
+    returns: int | None = None
     posting_date: dt.date | None = None  # the business day; absent before it travelled
     posted_at: dt.datetime
     posted_by: str
     movement_id: int
     lines: tuple[StockLine, ...]
+
+    def to_data(self) -> Data:
+        data = super().to_data()
+        if data["returns"] is None:
+            del data["returns"]
+        return data
 
     @property
     def invoice_id(self) -> int | None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.inventory import StockMoved
 from erp.finance.domain.money import ZERO
-from erp.finance.models import bill_lines, bills, goods_receipts
+from erp.finance.models import bill_lines, bills, debit_note_lines, debit_notes, goods_receipts
 from erp.platform.errors import InvalidInput
 
 
@@ -106,7 +106,8 @@ async def unbilled(
     conn: AsyncConnection, *, as_of: dt.date, supplier: str | None
 ) -> list[dict[str, Any]]:
     """Receipt lines dated up to `as_of` with what was not billed by then (bills dated up to
-    it; reversals dated up to it taken off), in date order; fully billed ones left out."""
+    it less their debit notes dated up to it; reversals and supplier returns dated up to it
+    taken off), in date order; fully billed ones left out."""
     g = goods_receipts.alias("receipt")
     rev = goods_receipts.alias("reversal")
     back = (
@@ -131,6 +132,19 @@ async def unbilled(
         .group_by(bill_lines.c.receipt_id)
         .subquery()
     )
+    # Debit notes dated up to `as_of` give back what their bills had billed.
+    d = debit_note_lines.c
+    credited = (
+        select(
+            d.receipt_id,
+            func.sum(d.quantity).label("quantity"),
+            func.sum(d.cleared).label("value"),
+        )
+        .join(debit_notes, debit_notes.c.id == d.debit_note_id)
+        .where(d.receipt_id.is_not(None), debit_notes.c.date <= as_of)
+        .group_by(d.receipt_id)
+        .subquery()
+    )
     statement = (
         select(
             g,
@@ -138,9 +152,12 @@ async def unbilled(
             func.coalesce(back.c.value, 0).label("reversed_value"),
             func.coalesce(billed.c.quantity, 0).label("billed_q"),
             func.coalesce(billed.c.value, 0).label("billed_v"),
+            func.coalesce(credited.c.quantity, 0).label("credited_q"),
+            func.coalesce(credited.c.value, 0).label("credited_v"),
         )
         .outerjoin(back, and_(back.c.movement_id == g.c.movement_id, back.c.line_no == g.c.line_no))
         .outerjoin(billed, billed.c.receipt_id == g.c.id)
+        .outerjoin(credited, credited.c.receipt_id == g.c.id)
         .where(g.c.reverses.is_(None), g.c.date <= as_of)
         .order_by(g.c.date, g.c.id)
     )
@@ -150,7 +167,9 @@ async def unbilled(
     for r in await conn.execute(statement):
         received_q = r.quantity + Decimal(r.reversed_quantity)
         received_v = r.value + Decimal(r.reversed_value)
-        open_q, open_v = received_q - Decimal(r.billed_q), received_v - Decimal(r.billed_v)
+        billed_q = Decimal(r.billed_q) - Decimal(r.credited_q)
+        billed_v = Decimal(r.billed_v) - Decimal(r.credited_v)
+        open_q, open_v = received_q - billed_q, received_v - billed_v
         if open_q == 0 and open_v == 0:
             continue
         result.append(

@@ -7,10 +7,11 @@ issue       Dr Cost of goods sold / Cr Inventory   (reference `invoice:<id>`)
 adjustment  Dr Inventory / Cr Stock adjustments    (a gain; a loss the other way round)
 transfer    nothing: both warehouses share the inventory account
 A reversal movement carries the negated values of its original, so the same rules post the
-mirror entry, linked to the original's entry. One entry per movement (`event_key`), dated on
-the movement's posting date (for an invoice's goods, the invoice date, so the cost of goods
-sold falls in the period of its revenue), or on the first open day when that day's period is
-already closed.
+mirror entry, linked to the original's entry. A supplier return (`returns`) is a receipt with
+negated lines too: Dr GRNI / Cr Inventory, not linked (it takes back part of the receipt).
+One entry per movement (`event_key`), dated on the movement's posting date (for an invoice's
+goods, the invoice date, so the cost of goods sold falls in the period of its revenue), or on
+the first open day when that day's period is already closed.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ async def post_stock_movement(conn: AsyncConnection, *, moved: StockMoved) -> in
     base = await books.base_currency(conn)
     date = await books.first_open_day(conn, moved.posted_on)
     reverses = None
-    if moved.reverses is not None:
+    # A supplier return names its receipt too but takes back only part of it: its entry is no
+    # reversal of the receipt's (which a later reversal of the rest may still claim).
+    if moved.reverses is not None and moved.returns is None:
         reverses = (
             await conn.execute(
                 select(journal_entries.c.id).where(
@@ -86,7 +89,9 @@ async def post_stock_movement(conn: AsyncConnection, *, moved: StockMoved) -> in
             )
         ).scalar()
     memo = f"{moved.type} movement {moved.movement_id}"
-    if moved.reverses is not None:
+    if moved.returns is not None:
+        memo += f" (goods of movement {moved.returns} returned to the supplier)"
+    elif moved.reverses is not None:
         memo += f" (reversal of movement {moved.reverses})"
     if moved.reference:
         memo += f", {moved.reference}"

@@ -86,7 +86,7 @@ journal_entries = Table(
     Column("posted_by", String(100), nullable=False),
     CheckConstraint(
         "source IN ('manual','invoice','payment','stock','year-end','bill','bill-payment',"
-        "'credit-note')",
+        "'credit-note','debit-note')",
         name="ck_journal_entries_source",
     ),
     Index("ix_journal_entries_date", "date", "id"),
@@ -433,4 +433,50 @@ credit_note_settlements = Table(
     Column("created_by", String(100), nullable=False),
     CheckConstraint("kind IN ('refund','allocation')", name="ck_credit_note_settlements_kind"),
     Index("ix_credit_note_settlements_note", "credit_note_id", "id"),
+)
+
+# Suppliers' credits against a bill (their credit note `number`, unique per supplier without
+# regard to case): the credited lines' GRNI, variance or expense and input tax are reversed and
+# the payable debited, tagged with the bill, at the bill's rate. `base_total` is the payable
+# relieved in the base currency.
+debit_notes = Table(
+    "debit_notes",
+    metadata,
+    id_column(),
+    Column("bill_id", BigId, ForeignKey("bills.id"), nullable=False),
+    Column("supplier", String(200), nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("number_key", String(64), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("rate", RATE, nullable=False),  # the bill's
+    money_column("subtotal"),
+    money_column("tax_total"),
+    money_column("total"),
+    money_column("base_total"),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False),
+    timestamp_column("created_at"),
+    Column("created_by", String(100), nullable=False),
+    UniqueConstraint("supplier", "number_key", name="uq_debit_notes_supplier_number"),
+    Index("ix_debit_notes_bill", "bill_id", "id"),
+)
+
+# One per credited bill line: its share of the line's net, tax and (for a receipt line) the
+# GRNI it cleared, which goes back to 2150 and off the receipt's billed value.
+debit_note_lines = Table(
+    "debit_note_lines",
+    metadata,
+    Column("debit_note_id", BigId, ForeignKey("debit_notes.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("bill_id", BigId, ForeignKey("bills.id"), nullable=False),
+    Column("bill_line", Integer, nullable=False),  # the bill's line_no
+    Column("receipt_id", BigId, ForeignKey("goods_receipts.id"), nullable=True),
+    Column("account", String(16), ForeignKey("accounts.code"), nullable=False),
+    quantity_column("quantity"),
+    money_column("net"),
+    money_column("tax"),
+    money_column("cleared"),  # base currency; zero for an expense line
+    Column("tax_code", String(16), nullable=True),
+    Index("ix_debit_note_lines_bill_line", "bill_id", "bill_line"),
+    Index("ix_debit_note_lines_receipt", "receipt_id"),
 )

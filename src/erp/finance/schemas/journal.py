@@ -19,7 +19,15 @@ from erp.finance.schemas.common import (
 )
 
 Source = Literal[
-    "manual", "invoice", "payment", "stock", "year-end", "bill", "bill-payment", "credit-note"
+    "manual",
+    "invoice",
+    "payment",
+    "stock",
+    "year-end",
+    "bill",
+    "bill-payment",
+    "credit-note",
+    "debit-note",
 ]
 IN_CURRENCY = "In the entry's currency; a line has a debit or a credit, not both."
 PARTY = "The customer it concerns, if any."

@@ -15,7 +15,7 @@ from erp.inventory.api.deps import (
     business_point,
     comes_after,
 )
-from erp.inventory.domain import ledger
+from erp.inventory.domain import ledger, supplier_returns
 from erp.inventory.domain import movements as movement_queries
 from erp.inventory.domain.valuation import ZERO
 from erp.inventory.schemas.movements import (
@@ -23,6 +23,7 @@ from erp.inventory.schemas.movements import (
     MovementRead,
     MovementReverse,
     MovementType,
+    SupplierReturnCreate,
 )
 from erp.platform.api import Paging, RowId
 from erp.platform.errors import InvalidInput
@@ -155,5 +156,32 @@ async def reverse_movement(
         movement_id=movement_id,
         reason=body.reason if body else None,
         posting_date=body.posting_date if body else None,
+        user=command.user,
+    )
+
+
+@router.post("/{movement_id}/return", status_code=201, response_model=MovementRead)
+async def return_to_supplier(
+    movement_id: RowId, body: SupplierReturnCreate, command: WriteCommand
+) -> Response:
+    """Send goods of a receipt back to its supplier: a receipt movement with negated lines at
+    each receipt line's own unit cost (not today's average), `returns` naming the receipt,
+    dated `posting_date` (the same dating rules as a new movement). `lines` name the receipt's
+    ledger lines (`line_no`) and the quantity going back. A line received against a purchase
+    order line gives the quantity back to the order line. Finance takes the value off goods
+    received not invoiced for that receipt.
+
+    More than a line received less what was returned of it already is a 422 naming
+    `lines.<i>.quantity`; a `line_no` the receipt does not have a 422 naming
+    `lines.<i>.line_no`. Only a receipt still standing goes back: any other movement, a
+    reversal, a return, a customer's goods taken back on a credit note or a reversed receipt
+    is a 409. The goods must still be there (409 `insufficient-stock`, as for any outflow).
+    A receipt partly returned is reversed later for what is left of it only; a return itself
+    is never reversed (409)."""
+    return await command.run(
+        supplier_returns.return_to_supplier,
+        returns=MovementRead,
+        movement_id=movement_id,
+        body=body,
         user=command.user,
     )

@@ -23,7 +23,13 @@ from erp.inventory.domain.dating import dated, posting_date_or_today, refuse_bac
 from erp.inventory.domain.errors import CapacityExceeded, DocumentOwned, InsufficientStock
 from erp.inventory.domain.movements import MOVEMENTS
 from erp.inventory.domain.publish import OrderRef, publish_stock_moved
-from erp.inventory.domain.receiving import match_receipt, receipts_to_reverse, record
+from erp.inventory.domain.receiving import (
+    give_back,
+    match_receipt,
+    receipts_to_reverse,
+    record,
+    returned_so_far,
+)
 from erp.inventory.domain.reservations import Drawn, consume, reservations_for_issue
 from erp.inventory.domain.steps import Step, plan, validate
 from erp.inventory.domain.valuation import (
@@ -72,7 +78,7 @@ async def post_movement(
     for step in steps:
         if step.unit_cost is None and step.line_no in receipts.costs:
             step.unit_cost = receipts.costs[step.line_no]
-    result = await _post(
+    result = await post_steps(
         conn,
         movement={
             "type": body.type,
@@ -81,6 +87,7 @@ async def post_movement(
             "reference": body.reference,
             "reason": body.reason,
             "reverses": None,
+            "returns": None,
             "posting_date": posting_date,
         },
         steps=steps,
@@ -125,6 +132,14 @@ async def reverse_movement(
         )
     if original.reverses is not None:
         raise Conflict(f"movement {movement_id} is itself a reversal; post a new movement")
+    if original.returns is not None:
+        # Reversing it would put goods back on a receipt that may be returned or reversed
+        # again meanwhile; goods the supplier sends again are a new receipt.
+        raise Conflict(
+            f"movement {movement_id} returned goods of receipt {original.returns} to the"
+            " supplier; post a new receipt when they come back",
+            returns=original.returns,
+        )
     already = (
         await conn.execute(select(movements.c.id).where(movements.c.reverses == movement_id))
     ).scalar()
@@ -135,17 +150,27 @@ async def reverse_movement(
     day = await posting_date_or_today(conn, posting_date)
     receipts = await receipts_to_reverse(conn, movement_id=movement_id)
     lines = await MOVEMENTS.line_rows(conn, movement_id)
+    # A receipt partly returned to its supplier is reversed for what is left of each line.
+    taken = await returned_so_far(conn, movement_id) if original.type == "receipt" else {}
+    left = {ln.line_no: (ln.quantity, ln.value) for ln in lines}
+    for line_no, (quantity, value) in taken.items():
+        left[line_no] = (left[line_no][0] - quantity, left[line_no][1] - value)
+    if taken:
+        receipts = give_back(receipts, {n: q for n, (q, _) in left.items()})
+        if not any(q for q, _ in left.values()):
+            raise Conflict(f"everything movement {movement_id} received was returned already")
     steps = [
         Step(
             ln.line_no,
             ln.sku,
             ln.warehouse,
-            -ln.quantity,
+            -left[ln.line_no][0],
             ln.unit_cost,
-            plain(-ln.value),
+            plain(-left[ln.line_no][1]),
             counts_holds=False,
         )
         for ln in lines
+        if left[ln.line_no][0]
     ]
     codes = {ln.warehouse: "warehouse" for ln in lines}
     houses = await active_warehouses(conn, codes)
@@ -155,7 +180,7 @@ async def reverse_movement(
             select(items.c.sku, items.c.uom, items.c.reorder_point).where(items.c.sku.in_(skus))
         )
     ).all()
-    result = await _post(
+    result = await post_steps(
         conn,
         movement={
             "type": original.type,
@@ -164,6 +189,7 @@ async def reverse_movement(
             "reference": original.reference,
             "reason": reason or f"reversal of movement {movement_id}",
             "reverses": movement_id,
+            "returns": None,
             "posting_date": day,
         },
         steps=steps,
@@ -178,7 +204,7 @@ async def reverse_movement(
     return result
 
 
-async def _post(
+async def post_steps(
     conn: AsyncConnection,
     *,
     movement: dict[str, Any],
@@ -190,6 +216,7 @@ async def _post(
     user: str,
     orders: dict[int, OrderRef],
 ) -> dict[str, Any]:
+    """Write one movement's steps to the ledger and bins and publish it (see module doc)."""
     keys = [(s.sku, s.warehouse) for s in steps]
     positions = await bin_store.lock_bins(conn, keys)
     posting_date: date = movement["posting_date"]
@@ -281,9 +308,9 @@ _WRITE_PG = text(
     """
 WITH m AS (
   INSERT INTO movements (type, warehouse, to_warehouse, reference, reason, reverses,
-                         posting_date, posted_at, posted_by)
+                         returns, posting_date, posted_at, posted_by)
   VALUES (:type, :warehouse, :to_warehouse, :reference, :reason, :reverses,
-          :posting_date, :posted_at, :posted_by)
+          :returns, :posting_date, :posted_at, :posted_by)
   RETURNING id
 ),
 lines AS (
@@ -310,6 +337,7 @@ SELECT id FROM m
 """
 ).bindparams(
     bindparam("reverses", type_=BigInteger()),
+    bindparam("returns", type_=BigInteger()),
     bindparam("posting_date", type_=Date()),
     bindparam("posted_at", type_=UTCDateTime()),
 )

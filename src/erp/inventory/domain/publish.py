@@ -84,9 +84,12 @@ async def publish_stock_moved(
         )
         for ln in movement["lines"]
     )
-    moved = StockMoved.from_row(movement, lines=lines)
+    returns = movement.get("returns")
+    # A return names its receipt as `reverses` too: consumers take its lines off that receipt.
+    extra = {"reverses": returns, "returns": returns} if returns is not None else {}
+    moved = StockMoved.from_row(movement, lines=lines, **extra)
     await publish(conn, subject, moved)
-    if moved.reverses is not None:
+    if moved.reverses is not None and moved.returns is None:  # a return reverses no movement
         reversed_ = MovementReversed(
             movement_id=moved.movement_id, reverses=moved.reverses, posted_at=moved.posted_at
         )

@@ -2,7 +2,8 @@
 
 The orders a receipt names are locked (in id order, before the bins the ledger locks next), so
 two receipts against one line are counted one after the other and cannot pass its tolerance
-together. A reversal of such a receipt locks them too and gives the quantity back.
+together. A reversal of such a receipt, or a supplier return of part of it, locks them too and
+gives the quantity back.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.domain.errors import OverReceipt
 from erp.inventory.domain.publish import OrderRef
 from erp.inventory.domain.purchase_orders import RECEIVING
 from erp.inventory.domain.valuation import MAX_QUANTITY, ZERO
-from erp.inventory.models import purchase_order_lines, purchase_order_receipts, purchase_orders
+from erp.inventory.models import (
+    movements,
+    purchase_order_lines,
+    purchase_order_receipts,
+    purchase_orders,
+    stock_ledger,
+)
 from erp.inventory.schemas.movements import MovementCreate
 from erp.platform.errors import Conflict, InvalidInput
 
@@ -145,6 +152,33 @@ async def receipts_to_reverse(conn: AsyncConnection, *, movement_id: int) -> Rec
         found.refs[row.movement_line_no] = OrderRef(row.order_id, row.line_no, supplier)
         found.quantities[row.movement_line_no] = -row.quantity
     return found
+
+
+Taken = dict[int, tuple[Decimal, Decimal]]  # receipt line_no -> (quantity, value)
+
+
+async def returned_so_far(conn: AsyncConnection, receipt_id: int) -> Taken:
+    """Per receipt line, what its returns took out (positive quantity and value)."""
+    m, sl = movements.c, stock_ledger.c
+    rows = await conn.execute(
+        select(sl.line_no, func.sum(sl.quantity), func.sum(sl.value))
+        .join(movements, m.id == sl.movement_id)
+        .where(m.returns == receipt_id)
+        .group_by(sl.line_no)
+    )
+    return {line_no: (-Decimal(q), -Decimal(v)) for line_no, q, v in rows}
+
+
+def give_back(receipts: Receipts, quantities: dict[int, Decimal]) -> Receipts:
+    """Of what a receipt brought in against order lines, only the lines in `quantities` (by
+    movement line_no), each giving back that quantity."""
+    kept = {n: ref for n, ref in receipts.refs.items() if quantities.get(n, ZERO) > 0}
+    return Receipts(
+        refs=kept,
+        quantities={n: -quantities[n] for n in kept},
+        orders=receipts.orders,
+        lines=receipts.lines,
+    )
 
 
 async def record(conn: AsyncConnection, receipts: Receipts, *, movement_id: int, user: str) -> None:

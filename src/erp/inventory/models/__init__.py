@@ -88,6 +88,10 @@ movements = Table(
     Column("reason", String(500), nullable=True),
     # A reversal points at what it reverses; unique, so nothing is reversed twice.
     Column("reverses", BigId, ForeignKey("movements.id"), nullable=True, unique=True),
+    # A supplier return points at the receipt it sends goods back from; a receipt may have
+    # several. No foreign key: adding one later would rebuild this table on SQLite; only the
+    # return path writes it, from the receipt's locked row.
+    Column("returns", BigId, nullable=True),
     posting_date_column(),
     timestamp_column("posted_at"),
     Column("posted_by", String(100), nullable=False),
@@ -96,6 +100,7 @@ movements = Table(
     ),
     Index("ix_movements_posted_at", "posted_at"),
     Index("ix_movements_posting_date", "posting_date"),
+    Index("ix_movements_returns", "returns"),
 )
 
 # The append-only stock ledger: one row per item, warehouse and movement line. Rows carry the

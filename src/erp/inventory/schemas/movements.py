@@ -6,7 +6,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from erp.inventory.schemas.common import WAREHOUSE, Code, Input, Quantity, Reference, Sku, UnitCost
+from erp.inventory.schemas.common import (
+    WAREHOUSE,
+    Code,
+    Input,
+    PositiveQuantity,
+    Quantity,
+    Reference,
+    Sku,
+    UnitCost,
+)
 from erp.inventory.schemas.purchase_orders import PurchaseOrderLineRef
 from erp.platform.db.tables import MAX_ID
 
@@ -77,6 +86,35 @@ class MovementReverse(Input):
     )
 
 
+class ReturnLineIn(Input):
+    line_no: int = Field(
+        ge=0,
+        le=1000,
+        description="The receipt's ledger line it sends goods back from (its `lines[].line_no`).",
+        examples=[0],
+    )
+    quantity: PositiveQuantity = Field(
+        description="Units sent back: at most what the line received less what was returned"
+        " already; lines naming one receipt line count together.",
+        examples=["2"],
+    )
+
+
+class SupplierReturnCreate(Input):
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why the goods go back to the supplier."
+    )
+    posting_date: date | None = Field(
+        None,
+        description="The business day the return counts on; today when omitted. The same"
+        " rules as a new movement's.",
+        examples=["2026-12-07"],
+    )
+    lines: list[ReturnLineIn] = Field(
+        min_length=1, max_length=1000, description="What goes back, by receipt line."
+    )
+
+
 class LedgerLineRead(BaseModel):
     line_no: int = Field(
         description="The request line it comes from, counted from 0; a transfer line gives two,"
@@ -100,6 +138,9 @@ class MovementRead(BaseModel):
     reason: str | None = Field(description=REASON)
     reverses: int | None = Field(description="The movement this one reverses.")
     reversed_by: int | None = Field(description="The movement that reverses this one.")
+    returns: int | None = Field(
+        None, description="For a supplier return: the receipt it sends goods back from."
+    )
     posting_date: date = Field(description="The business day it counts on.")
     posted_at: datetime = Field(description="When it was written (UTC).")
     posted_by: str = Field(description="Who posted it.", examples=["alice"])

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from erp.contracts.finance import (
     BillPosted,
     CreditNoteIssued,
+    DebitNotePosted,
     InvoiceIssued,
     InvoiceIssueRequested,
     InvoiceStatusChanged,
@@ -242,6 +243,17 @@ async def _supplier_paid(conn: AsyncConnection, event: Event) -> None:
     await bump(conn, {"ap": paid.date})
 
 
+async def _debit_note_posted(conn: AsyncConnection, event: Event) -> None:
+    """A supplier's credit takes its total off the bill from its date, like a payment: kept
+    among the bill's payments under the debit note's id negated (payments' ids are positive)."""
+    note = DebitNotePosted.from_data(event.data)
+    row = dict(
+        payment_id=-note.debit_note_id, bill_id=note.bill_id, day=note.date, amount=note.total
+    )
+    await conn.execute(upsert(conn.dialect, bill_payments, row))
+    await bump(conn, {"ap": note.date})
+
+
 async def _item_changed(conn: AsyncConnection, event: Event) -> None:
     await record_item(conn, ItemChanged.from_data(event.data))
     await bump(conn, {"items": ALWAYS})
@@ -319,6 +331,7 @@ BY_TOPIC: dict[str, Apply] = {
     # Payables: the AP aging and the due list.
     BillPosted.TOPIC: _bill_posted,
     SupplierPaid.TOPIC: _supplier_paid,
+    DebitNotePosted.TOPIC: _debit_note_posted,
     # Kept for the party and purchasing read models a rebuild may fill later.
     PartyChanged.TOPIC: _nothing,
     PurchaseOrderApproved.TOPIC: _nothing,

@@ -226,7 +226,8 @@ purchase_bills = Table(
 )
 
 # One row per payment to a supplier against a bill (finance.supplier-paid), on its date;
-# either may arrive first.
+# either may arrive first. A debit note (finance.debit-note-posted) takes its total off the
+# bill the same way, under its id negated.
 bill_payments = Table(
     "bill_payments",
     metadata,
