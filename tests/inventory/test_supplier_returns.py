@@ -134,7 +134,12 @@ async def test_a_return_is_idempotent_under_its_key(inventory: ServiceClient) ->
 def test_the_returns_migration_is_the_head_and_serves_the_previous_release() -> None:
     scripts = SPEC.migrations.scripts()
     assert scripts.get_heads() == ["20261207_0004"]
-    assert served_code(scripts, "20261207_0004") == ["20261207_0004", "20261207_0003"]
+    # Back to the head of the release before purchase orders: its code serves this schema.
+    assert served_code(scripts, "20261207_0004") == [
+        "20261207_0004",
+        "20261207_0003",
+        "20261201_0002",
+    ]
 
 
 async def test_the_returns_migration_adds_the_column_and_goes_back_down(

@@ -20,7 +20,9 @@ revision: str = "20261207_0009"
 down_revision: str | None = "20261207_0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-serves_code_from: str | None = "20261207_0008"  # new tables, a wider check
+# The previous release's head: every step since it is expand-only, so a rollback to that
+# release's code serves this schema.
+serves_code_from: str | None = "20261207_0004"
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 MONEY = erp.platform.db.types.ScaledDecimal(precision=24, scale=4)

@@ -20,7 +20,9 @@ revision: str = "20261207_0004"
 down_revision: str | None = "20261207_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-serves_code_from: str | None = "20261207_0003"
+# The previous release's head: every step since it is expand-only, so a rollback to that
+# release's code serves this schema.
+serves_code_from: str | None = "20261201_0002"
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

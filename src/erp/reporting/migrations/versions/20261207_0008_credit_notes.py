@@ -21,7 +21,9 @@ down_revision: str | None = "20261207_0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 # Expand: a new table the previous code never names.
-serves_code_from: str | None = "20261207_0007"
+# The previous release's head: every step since it is expand-only, so a rollback to that
+# release's code serves this schema.
+serves_code_from: str | None = "20261207_0005"
 
 
 def upgrade() -> None:
