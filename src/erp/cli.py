@@ -6,6 +6,7 @@ here: Typer reads the commands' annotations, which name `typer` imported in that
 """
 
 import asyncio
+import os
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
@@ -232,5 +233,9 @@ def main() -> None:
         if line is None:
             raise  # not an operator's mistake: the traceback is for whoever fixes the bug
         # Plain print, not Rich: Rich would wrap a long line at the terminal's width.
-        print(f"erp: {line}", file=sys.stderr)
-        sys.exit(1)
+        print(f"erp: {line}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        # Out at once: a database driver's worker thread still winding down (aiosqlite's,
+        # when a connection failed) would otherwise print its own traceback while the
+        # interpreter shuts down, and the operator's one line would no longer be one.
+        os._exit(1)
