@@ -24,6 +24,7 @@ from erp.inventory.domain.errors import CapacityExceeded, DocumentOwned, Insuffi
 from erp.inventory.domain.movements import MOVEMENTS
 from erp.inventory.domain.publish import OrderRef, publish_stock_moved
 from erp.inventory.domain.receiving import (
+    Receipts,
     give_back,
     match_receipt,
     receipts_to_reverse,
@@ -172,15 +173,7 @@ async def reverse_movement(
         for ln in lines
         if left[ln.line_no][0]
     ]
-    codes = {ln.warehouse: "warehouse" for ln in lines}
-    houses = await active_warehouses(conn, codes)
-    skus = {ln.sku for ln in lines}
-    known = (
-        await conn.execute(
-            select(items.c.sku, items.c.uom, items.c.reorder_point).where(items.c.sku.in_(skus))
-        )
-    ).all()
-    result = await post_steps(
+    return await post_back(
         conn,
         movement={
             "type": original.type,
@@ -192,6 +185,34 @@ async def reverse_movement(
             "returns": None,
             "posting_date": day,
         },
+        steps=steps,
+        receipts=receipts,
+        user=user,
+    )
+
+
+async def post_back(
+    conn: AsyncConnection,
+    *,
+    movement: dict[str, Any],
+    steps: list[Step],
+    receipts: Receipts,
+    user: str,
+) -> dict[str, Any]:
+    """Post what takes back (part of) an earlier movement, a reversal or a supplier return:
+    its warehouses must still be active, and the purchase order lines it came in against get
+    the quantities back."""
+    houses = await active_warehouses(conn, {s.warehouse: "warehouse" for s in steps})
+    known = (
+        await conn.execute(
+            select(items.c.sku, items.c.uom, items.c.reorder_point).where(
+                items.c.sku.in_({s.sku for s in steps})
+            )
+        )
+    ).all()
+    result = await post_steps(
+        conn,
+        movement=movement,
         steps=steps,
         allow_negative={c: houses[c].allow_negative for c in houses},
         drawn={},

@@ -17,19 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.references import credit_note_of
-from erp.inventory.domain.catalog import active_warehouses
 from erp.inventory.domain.dating import posting_date_or_today
-from erp.inventory.domain.ledger import post_steps
+from erp.inventory.domain.ledger import post_back
 from erp.inventory.domain.movements import MOVEMENTS
 from erp.inventory.domain.receiving import (
     give_back,
     receipts_to_reverse,
-    record,
     returned_so_far,
 )
 from erp.inventory.domain.steps import Step
 from erp.inventory.domain.valuation import ZERO, inbound_value, plain
-from erp.inventory.models import items, movements
+from erp.inventory.models import movements
 from erp.inventory.schemas.movements import SupplierReturnCreate
 from erp.platform.errors import Conflict, InvalidInput, NotFound
 
@@ -96,16 +94,8 @@ async def return_to_supplier(
             value = min(inbound_value(quantity, got.unit_cost), got.value - done_v)
         steps.append(Step(line_no, got.sku, got.warehouse, -quantity, got.unit_cost,
                           plain(-value), field=f"lines.{first[line_no]}"))  # fmt: skip
-    houses = await active_warehouses(conn, {original.warehouse: "warehouse"})
-    known = (
-        await conn.execute(
-            select(items.c.sku, items.c.uom, items.c.reorder_point).where(
-                items.c.sku.in_({s.sku for s in steps})
-            )
-        )
-    ).all()
     orders = give_back(await receipts_to_reverse(conn, movement_id=movement_id), wanted)
-    result = await post_steps(
+    return await post_back(
         conn,
         movement={
             "type": "receipt",
@@ -118,12 +108,6 @@ async def return_to_supplier(
             "posting_date": day,
         },
         steps=steps,
-        allow_negative={c: houses[c].allow_negative for c in houses},
-        drawn={},
-        uoms={row.sku: row.uom for row in known},
-        reorder_points={row.sku: row.reorder_point for row in known},
+        receipts=orders,
         user=user,
-        orders=orders.refs,
     )
-    await record(conn, orders, movement_id=result["id"], user=user)
-    return result
