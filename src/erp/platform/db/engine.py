@@ -8,6 +8,8 @@ transient deadlock or serialization failures are retried by `Database.run()`.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,7 +34,13 @@ def normalise_url(url: str | None, *, service: str, data_dir: Path) -> str:
     """Pick the async driver for a URL; no URL means a SQLite file under the data directory."""
     if not url:
         data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(data_dir / f'{service}.db').resolve()}"
+        path = (data_dir / f"{service}.db").resolve()
+        # SQLite writes its journal beside the file, so the directory must be writable. Said
+        # here, before any connection: the driver's worker thread of a failed connection can
+        # outlive the event loop and print its own traceback next to the operator's line.
+        if not os.access(data_dir, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return f"sqlite+aiosqlite:///{path}"
     for prefix in ("postgresql+asyncpg://", "sqlite+aiosqlite://"):
         if url.startswith(prefix):
             return url
