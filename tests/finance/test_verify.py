@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from erp.finance.models import accounts
+from erp.finance.models import accounts, journal_lines
 from tests.finance.conftest import ERP, erp_env, free_port
 from tests.finance.support import Service, pump
 from tests.finance.test_invoices import invoice_body, receive, setup_stock
@@ -52,6 +52,31 @@ async def test_verify_passes_then_lists_mismatches(
     assert code == 1, out
     assert "inventory valuation" in out and "36.50" in out
     assert "account 1100" in out and "debit total" in out
+
+
+async def test_a_party_whose_control_account_differs_from_its_documents_is_named(
+    finance: Service, inventory: Service, inventory_server: str, finance_url: str, tmp_path: Path
+) -> None:
+    await setup_stock(inventory, ("W-1", "10", "4.00"))
+    draft = await finance.ok("POST", "/invoices", invoice_body(("W-1", "2", "10.00", "0")))
+    await finance.ok("POST", f"/invoices/{draft['id']}/issue")
+    await pump(inventory, finance)
+    await finance.ok("POST", "/payments", {"invoice": draft["id"], "amount": "5.00"})
+    code, out = await _verify(finance_url, inventory_server, tmp_path)
+    assert code == 0, out
+
+    # The payment's receivable line named for another customer: every entry still balances
+    # and the invoice still equals its lines, but the two customers' balances do not.
+    async with finance.db.transaction() as conn:
+        await conn.execute(
+            update(journal_lines)
+            .where(journal_lines.c.account == "1200", journal_lines.c.credit == 5)
+            .values(party="ZETA")
+        )
+    code, out = await _verify(finance_url, inventory_server, tmp_path)
+    assert code == 1, out
+    assert "customer ACME" in out and "customer ZETA" in out, out
+    assert "invoice " not in out and "entry " not in out, out
 
 
 async def test_verify_fails_when_inventory_is_unreachable(

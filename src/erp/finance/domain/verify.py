@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.finance.domain.chart import GOODS_RECEIVED_NOT_INVOICED, INVENTORY, PAYABLE, RECEIVABLE
@@ -20,7 +20,8 @@ from erp.finance.models import (
 )
 
 Sums = tuple[Decimal, Decimal]
-_ZEROS: Sums = (Decimal(0), Decimal(0))
+ZERO = Decimal(0)
+_ZEROS: Sums = (ZERO, ZERO)
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,32 @@ async def verify_books(conn: AsyncConnection) -> tuple[int, list[Mismatch]]:
     for r in await conn.execute(select(bills).order_by(bills.c.id)):
         kept = {"open amount": r.open_amount, "open base amount": r.open_base}
         mismatches += _compare(f"bill {r.id}", kept, payable.get(r.id, _ZEROS))
+    mismatches += await _parties(conn, "customer", RECEIVABLE, invoices)
+    mismatches += await _parties(conn, "supplier", PAYABLE, bills)
     mismatches += await _grni(conn)
     return len(entries), mismatches
+
+
+async def _parties(
+    conn: AsyncConnection, kind: str, control: str, documents: Table
+) -> list[Mismatch]:
+    """Each party's balance on the control account (every line there, whatever document it
+    names or none) equals the open base amounts of its documents. The per-document checks
+    above cannot see a line tagged with one party but another's document, or with none."""
+    jl = journal_lines.c
+    sign = 1 if control == RECEIVABLE else -1  # receivables are debits, payables credits
+    by_party = select(jl.party, func.sum(jl.debit - jl.credit)).where(jl.account == control)
+    booked = {p: sign * Decimal(v) for p, v in await conn.execute(by_party.group_by(jl.party))}
+    party = documents.c[kind]
+    by_document = select(party, func.sum(documents.c.open_base)).group_by(party)
+    owed = {p: Decimal(v) for p, v in await conn.execute(by_document)}
+    mismatches = []
+    for code in sorted(booked.keys() | owed.keys(), key=lambda c: c or ""):
+        kept, recomputed = booked.get(code, ZERO), owed.get(code, ZERO)
+        if kept != recomputed:
+            check = f"account {control} equals its documents"
+            mismatches.append(Mismatch(f"{kind} {code or '(none)'}", check, kept, recomputed))
+    return mismatches
 
 
 async def _grni(conn: AsyncConnection) -> list[Mismatch]:
