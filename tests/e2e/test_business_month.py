@@ -13,7 +13,8 @@ trial balance balances, the inventory account equals the stock valuation, revenu
 invoices of the period and COGS sits in the same period, AR aging is the open invoices, goods
 received not invoiced is the unbilled receipts and payables the open bills; each month's tax
 report is what its tax accounts took; `erp inventory verify` and `erp finance verify` pass and
-`erp reporting rebuild` changes no figure.
+`erp reporting rebuild` changes no figure. Beside it, a year-end: last December's trading closed
+into retained earnings, reopened by an admin for a late bill, closed again for the difference.
 """
 
 from __future__ import annotations
@@ -651,3 +652,101 @@ def test_a_business_month_adds_up(stack: Stack) -> None:
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     after = {(n, d): report(accountant, n, as_of=d.isoformat()) for n in reports for d in dates}
     assert after == before
+
+
+def entry(user: User, day: dt.date, memo: str, *lines: tuple[str, str, str]) -> Any:
+    """A manual journal entry of (account, debit, credit) lines."""
+    body = {
+        "date": day.isoformat(),
+        "memo": memo,
+        "lines": [{"account": a, "debit": d, "credit": c} for a, d, c in lines],
+    }
+    return user.post("/api/finance/journal-entries", body)
+
+
+def closing_lines(user: User, entry_id: int) -> dict[str, D]:
+    """The closing entry's net debit per account."""
+    posted = user.get(f"/api/finance/journal-entries/{entry_id}")
+    assert posted["source"] == "year-end", posted
+    return {ln["account"]: D(ln["debit"]) - D(ln["credit"]) for ln in posted["lines"]}
+
+
+# On the distributed stack only: the close is the same code on both, and this one also carries
+# the closing entries to reporting through Redis.
+@pytest.mark.parametrize("stack", ["distributed"], indirect=True)
+def test_the_year_end_closes_into_retained_earnings_and_reopens_only_for_an_admin(
+    stack: Stack,
+) -> None:
+    """Last December's trading, then this January's; the accountant closes last year, an admin
+    reopens it for a late bill (the reason kept), and the second close posts only that bill."""
+    users = stack.users
+    clerk, accountant, admin = users["clerk"], users["accountant"], users["admin"]
+    today = dt.date.today()
+    year = today.year - 1
+    december, year_end, january = (
+        dt.date(year, 12, 1),
+        dt.date(year, 12, 31),
+        dt.date(year + 1, 1, 5),
+    )
+
+    clerk.post("/api/inventory/warehouses", {"code": "MAIN", "name": "Main"})
+    clerk.post("/api/inventory/items", {"sku": "LAMP", "name": "Lamp", "uom": "ea"})
+    accountant.post("/api/finance/customers", {"code": "ACME", "name": "ACME Ltd"})
+    entry(
+        accountant, december, "owner's capital", ("1100", "5000.00", "0"), ("3100", "0", "5000.00")
+    )
+    receipt(clerk, "MAIN", december + dt.timedelta(days=1), ("LAMP", "10", "12.00"))
+    for day, quantity in ((december + dt.timedelta(days=9), "4"), (january, "2")):
+        invoice = accountant.post(
+            "/api/finance/invoices",
+            {"customer": "ACME", "date": day.isoformat(),
+             "lines": [line("LAMP", "MAIN", quantity, "30.00", "10")]},
+        )  # fmt: skip
+        assert issue(accountant, invoice["id"])["status"] == "issued"
+    entry(accountant, december + dt.timedelta(days=19), "rent", ("6100", "500.00", "0"),
+          ("1100", "0", "500.00"))  # fmt: skip
+    settled(stack)
+
+    # Last year: revenue 120.00, cost of goods 48.00, rent 500.00, a loss of 428.00.
+    closed = accountant.post("/api/finance/periods/close-year", {"year": year})
+    assert closed["closed_through"] == year_end.isoformat(), closed
+    assert D(closed["net_profit"]) == D("-428.00"), closed
+    assert closing_lines(accountant, closed["entry_id"]) == {
+        "4000": D("120.00"), "5000": D("-48.00"), "6100": D("-500.00"), "3200": D("428.00"),
+    }  # fmt: skip
+    refused(lambda: entry(accountant, year_end, "late", ("6100", "1", "0"), ("1100", "0", "1")),
+            409)  # fmt: skip
+    reopen = {"date": december.isoformat(), "reason": "x"}
+    refused(lambda: accountant.post("/api/finance/periods/reopen", reopen), 403)
+
+    # A supplier's December bill came late: an admin reopens December, saying why.
+    admin.post(
+        "/api/finance/periods/reopen",
+        {"date": december.isoformat(), "reason": "the December electricity bill came late"},
+    )
+    entry(accountant, dt.date(year, 12, 28), "electricity", ("6100", "50.00", "0"),
+          ("1100", "0", "50.00"))  # fmt: skip
+    again = accountant.post("/api/finance/periods/close-year", {"year": year})
+    assert D(again["net_profit"]) == D("-50.00"), again
+    assert closing_lines(accountant, again["entry_id"]) == {"6100": D("-50.00"), "3200": D("50.00")}
+    trail = accountant.get("/api/finance/periods")["history"]
+    assert [c["action"] for c in trail] == ["close", "reopen", "close"], trail
+    assert trail[1]["by"] == "admin" and "electricity" in trail[1]["reason"], trail
+    settled(stack)
+
+    # After the close the year's income and expenses are in retained earnings, the balance
+    # sheet balances on the day and after it, and this year's results start from zero.
+    at_year_end = balances(accountant, year_end.isoformat())
+    assert all(at_year_end.get(a, D(0)) == 0 for a in ("4000", "5000", "6100")), at_year_end
+    assert at_year_end["3200"] == D("-478.00"), at_year_end
+    now = balances(accountant, today.isoformat())
+    assert now["4000"] == D("60.00") and now["5000"] == D("24.00"), now
+    for day in (year_end - dt.timedelta(days=1), year_end, january, today):
+        sheet = report(accountant, "balance-sheet", as_of=day.isoformat())
+        assert sheet["totals"]["balanced"] is True, (day, sheet["totals"])
+    pnl = report(accountant, "profit-and-loss",
+                 **{"from": december.isoformat(), "to": year_end.isoformat()})  # fmt: skip
+    assert D(pnl["totals"]["income"]) == D("120.00"), pnl["totals"]  # the result stays visible
+    for service in ("inventory", "finance"):
+        result = stack.cli(service, service, "verify")
+        assert result.returncode == 0, result.stdout + result.stderr
