@@ -15,6 +15,7 @@ from erp.contracts.finance import (
     BillPosted,
     CreditNoteIssued,
     CreditNoteLine,
+    CreditNoteSettled,
     DebitNotePosted,
     InvoiceIssued,
     InvoiceIssueRequested,
@@ -701,6 +702,34 @@ CASES: list[tuple[Payload, dict[str, Any]]] = [
             ],
         },
     ),
+    (
+        CreditNoteSettled(
+            settlement_id=2,
+            credit_note_id=4,
+            invoice_id=3,
+            kind="allocation",
+            target_invoice_id=5,
+            customer="ACME",
+            date=DAY,
+            currency="EUR",
+            amount=Decimal("4.0000"),
+            base_amount=Decimal("4.3300"),
+            entry_id=13,
+        ),
+        {
+            "settlement_id": 2,
+            "credit_note_id": 4,
+            "invoice_id": 3,
+            "kind": "allocation",
+            "target_invoice_id": 5,
+            "customer": "ACME",
+            "date": "2026-03-01",
+            "currency": "EUR",
+            "amount": "4.0000",
+            "base_amount": "4.3300",
+            "entry_id": 13,
+        },
+    ),
 ]
 
 TOPICS = {
@@ -726,6 +755,7 @@ TOPICS = {
     PurchaseOrderApproved: "inventory.purchase-order-approved",
     PurchaseOrderClosed: "inventory.purchase-order-closed",
     CreditNoteIssued: "finance.credit-note-issued",
+    CreditNoteSettled: "finance.credit-note-settled",
     DebitNotePosted: "finance.debit-note-posted",
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from erp.contracts.finance import (
     BillPosted,
     CreditNoteIssued,
+    CreditNoteSettled,
     DebitNotePosted,
     InvoiceIssued,
     InvoiceIssueRequested,
@@ -68,4 +69,5 @@ EVENTS: tuple[type[Payload], ...] = (
     PurchaseOrderClosed,
     CreditNoteIssued,
     DebitNotePosted,
+    CreditNoteSettled,
 )

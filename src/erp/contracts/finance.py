@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Self
 
 from erp.contracts.references import credit_note_ref, invoice_ref, movement_of
-from erp.contracts.wire import Payload, Record
+from erp.contracts.wire import Data, Payload, Record
 
 ACCOUNT_TYPES = frozenset({"asset", "liability", "equity", "income", "expense"})
 
@@ -32,6 +32,17 @@ class JournalLine(Record):
     sku: str | None = None
     invoice_id: int | None = None
     account_type: str  # asset | liability | equity | income | expense
+    tax_code: str | None = None  # the tax code of the document line it posts
+
+    # Sent only when set: an untaxed line travels exactly as it always has.
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = ("tax_code",)
+
+    def to_data(self) -> Data:
+        data = super().to_data()
+        for key in self.OMITTED_WHEN_NULL:
+            if data[key] is None:
+                del data[key]
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], prefix: str = "") -> Self:
@@ -233,9 +244,43 @@ class PeriodReopened(Payload):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BillLine(Record):
+    """One line of a bill, in the bill's currency: `account` is where its net went (2150 for a
+    line billing a goods receipt line). A matched line names that receipt line (the receipt's
+    stock movement and line number) and `cleared`, the receipt value it takes off goods
+    received not invoiced (base currency)."""
+
+    line_no: int
+    sku: str | None = None
+    quantity: Decimal | None = None
+    net: Decimal
+    tax: Decimal
+    tax_code: str | None = None
+    account: str
+    receipt_movement_id: int | None = None
+    receipt_line_no: int | None = None
+    cleared: Decimal | None = None
+
+    # Sent only when set, so an unmatched line carries no receipt keys.
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = (
+        "receipt_movement_id",
+        "receipt_line_no",
+        "cleared",
+    )
+
+    def to_data(self) -> Data:
+        data = super().to_data()
+        for key in self.OMITTED_WHEN_NULL:
+            if data[key] is None:
+                del data[key]
+        return data
+
+
+@dataclass(frozen=True, kw_only=True)
 class BillPosted(Payload):
     """A supplier's bill was entered and posted (entry `entry_id`): `total` owed on accounts
-    payable from `date`, due on `due_date`. Amounts in `currency`."""
+    payable from `date`, due on `due_date`. Amounts in `currency`. `lines` is absent in events
+    from before bill lines travelled."""
 
     TOPIC: ClassVar[str] = "finance.bill-posted"
 
@@ -250,6 +295,13 @@ class BillPosted(Payload):
     tax_total: Decimal
     total: Decimal
     entry_id: int
+    lines: tuple[BillLine, ...] | None = None
+
+    def to_data(self) -> Data:
+        data = super().to_data()
+        if data["lines"] is None:
+            del data["lines"]
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -334,6 +386,31 @@ class CreditNoteIssued(Payload):
     @property
     def invoice_reference(self) -> str:
         return invoice_ref(self.invoice_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreditNoteSettled(Payload):
+    """Part or all of the customer credit of credit note `credit_note_id` was settled (entry
+    `entry_id`, dated `date`): paid out (`kind` refund) or applied to the customer's open
+    invoice `target_invoice_id` (`kind` allocation). From `date` the credit note's invoice
+    `invoice_id` holds `amount` less credit (its open amount goes back up by it), and an
+    allocation's target owes `amount` less, as after a payment. Amounts in the credit note's
+    `currency`; `base_amount` is the credit released, at the invoice's rate."""
+
+    TOPIC: ClassVar[str] = "finance.credit-note-settled"
+    ROW_KEYS: ClassVar[Mapping[str, str]] = {"settlement_id": "id"}
+
+    settlement_id: int
+    credit_note_id: int
+    invoice_id: int
+    kind: str  # refund | allocation
+    target_invoice_id: int | None = None  # an allocation's invoice
+    customer: str
+    date: dt.date
+    currency: str
+    amount: Decimal
+    base_amount: Decimal
+    entry_id: int
 
 
 @dataclass(frozen=True, kw_only=True)

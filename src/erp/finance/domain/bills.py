@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.finance import BillPosted, SupplierPaid
+from erp.contracts.finance import BillLine, BillPosted, SupplierPaid
 from erp.finance.domain import books, journal, parties, receipts
 from erp.finance.domain.accounts import cash_account, postable
 from erp.finance.domain.chart import (
@@ -47,7 +47,7 @@ from erp.finance.domain.money import (
 )
 from erp.finance.domain.publish import publish
 from erp.finance.domain.tax import rates_for
-from erp.finance.models import bill_lines, bills, supplier_payments
+from erp.finance.models import bill_lines, bills, goods_receipts, supplier_payments
 from erp.finance.schemas.bills import BillCreate, SupplierPaymentCreate
 from erp.platform.calendar import today
 from erp.platform.errors import Conflict, InvalidInput, NotFound
@@ -228,8 +228,38 @@ async def post_bill(conn: AsyncConnection, *, body: BillCreate, user: str) -> di
                 conn, ln["receipt_id"], quantity=ln["quantity"], value=ln["cleared"]
             )
     result = await get_bill(conn, bill_id=bill_id)
-    await publish(conn, f"bill/{bill_id}", BillPosted.from_row(result, bill_id=bill_id))
+    posted = BillPosted.from_row(result, bill_id=bill_id, lines=await _event_lines(conn, lines))
+    await publish(conn, f"bill/{bill_id}", posted)
     return result
+
+
+async def _event_lines(conn: AsyncConnection, lines: list[dict[str, Any]]) -> tuple[BillLine, ...]:
+    """The bill's lines as they travel: a matched one names its receipt line as inventory
+    does (movement and line number), which is how readers of stock events know it."""
+    ids = [ln["receipt_id"] for ln in lines if ln["receipt_id"] is not None]
+    g = goods_receipts.c
+    received = {}
+    if ids:
+        found = await conn.execute(select(g.id, g.movement_id, g.line_no).where(g.id.in_(ids)))
+        received = {r.id: (r.movement_id, r.line_no) for r in found}
+    travelled = []
+    for ln in lines:
+        movement_id, line_no = received.get(ln["receipt_id"], (None, None))
+        travelled.append(
+            BillLine(
+                line_no=ln["line_no"],
+                sku=ln["sku"],
+                quantity=ln["quantity"],
+                net=ln["net"],
+                tax=ln["tax"],
+                tax_code=ln["tax_code"],
+                account=ln["account"],
+                receipt_movement_id=movement_id,
+                receipt_line_no=line_no,
+                cleared=ln["cleared"] if movement_id is not None else None,
+            )
+        )
+    return tuple(travelled)
 
 
 async def _next_bill_id(conn: AsyncConnection, header: dict[str, Any]) -> int:

@@ -8,9 +8,10 @@ its net and tax (and of their base amounts), so credits never add up to more or 
 invoiced. Crediting the receivable lowers the invoice's open amount: that is the allocation to
 its own invoice. When the invoice was paid beyond what remains the open amount goes below zero;
 that part (`unapplied`) is a customer credit, settled by a refund (cash or bank out) or by an
-allocation to another open invoice of the customer. The goods of lines with `return_goods` come
-back through inventory (finance.credit-note-issued) at the cost they left with; the receipt's
-own stock-moved event brings Dr Inventory / Cr Cost of goods sold.
+allocation to another open invoice of the customer, each published as
+finance.credit-note-settled. The goods of lines with `return_goods` come back through
+inventory (finance.credit-note-issued) at the cost they left with; the receipt's own
+stock-moved event brings Dr Inventory / Cr Cost of goods sold.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.finance import CreditNoteIssued
+from erp.contracts.finance import CreditNoteIssued, CreditNoteSettled
 from erp.contracts.references import credit_note_ref
 from erp.finance.domain import books, journal
 from erp.finance.domain.accounts import cash_account
@@ -367,20 +368,24 @@ async def _settle(
         lines=postings,
         user=user,
     )
-    await conn.execute(
-        credit_note_settlements.insert().values(
-            credit_note_id=note.id,
-            kind=kind,
-            invoice_id=target,
-            account=account,
-            date=day,
-            amount=amount,
-            base_amount=base_amount,
-            entry_id=entry["id"],
-            created_at=dt.datetime.now(dt.UTC),
-            created_by=user,
+    settlement = (
+        await conn.execute(
+            credit_note_settlements.insert()
+            .values(
+                credit_note_id=note.id,
+                kind=kind,
+                invoice_id=target,
+                account=account,
+                date=day,
+                amount=amount,
+                base_amount=base_amount,
+                entry_id=entry["id"],
+                created_at=dt.datetime.now(dt.UTC),
+                created_by=user,
+            )
+            .returning(*credit_note_settlements.c)
         )
-    )
+    ).one()
     await conn.execute(
         credit_notes.update()
         .where(credit_notes.c.id == note.id)
@@ -392,6 +397,16 @@ async def _settle(
         open_amount=invoice.open_amount + amount,
         open_base=invoice.open_base + base_amount,
     )
+    # The row as stored: amounts travel at the scale they are kept.
+    settled = CreditNoteSettled.from_row(
+        dict(settlement._mapping),
+        invoice_id=invoice.id,
+        target_invoice_id=target,
+        customer=note.customer,
+        currency=note.currency,
+    )
+    # On the credit note's invoice's subject, after its CreditNoteIssued.
+    await publish(conn, f"invoice/{invoice.id}", settled)
     return await get_credit_note(conn, credit_note_id=note.id)
 
 

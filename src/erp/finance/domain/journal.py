@@ -143,8 +143,11 @@ async def post_entry(
     await conn.execute(journal_lines.insert(), values)
     await _add_to_totals(conn, kept)
     entry = await get_entry(conn, entry_id=entry_id)
+    # The event's lines carry their tax codes (reporting's tax report), the API's do not.
+    codes = {v["line_no"]: v["tax_code"] for v in values}
+    coded = [{**ln, "tax_code": codes[ln["line_no"]]} for ln in entry["lines"]]
     await publish_journal_posted(
-        conn, entry=entry, account_types={c: r.type for c, r in rows.items()}
+        conn, entry={**entry, "lines": coded}, account_types={c: r.type for c, r in rows.items()}
     )
     return entry
 

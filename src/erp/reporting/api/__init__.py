@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from erp.reporting.api import dashboard, ledger, purchases, reconciliation, sales, stock
+from erp.reporting.api import dashboard, ledger, purchases, reconciliation, sales, stock, tax
 
 
 def routers() -> list[APIRouter]:
@@ -14,5 +14,6 @@ def routers() -> list[APIRouter]:
         purchases.router,
         ledger.router,
         reconciliation.router,
+        tax.router,
         dashboard.router,
     ]

@@ -1,4 +1,5 @@
-"""Payables by age; what falls due (receivables and payables) in a window."""
+"""Payables by age; what falls due (receivables and payables) in a window; purchases by
+period, supplier and item; goods received not yet billed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from erp.reporting.api.deps import AsOf, FinanceReport
+from erp.reporting.api.deps import AsOf, FinanceReport, From, To
 from erp.reporting.api.render import CSV_ANSWER
-from erp.reporting.domain import purchases
+from erp.reporting.domain import purchases, purchasing, receipts
 from erp.reporting.domain.periods import check_day, check_range
 from erp.reporting.schemas.reports import ReportRead
 
 router = APIRouter(prefix="/reports", tags=["payables reports"])
+GroupBy = Annotated[
+    str,
+    Query(
+        max_length=100,
+        description="Comma-separated: at most one of day, week, month, and any of supplier, item.",
+    ),
+]
+Supplier = Annotated[
+    str | None, Query(min_length=1, max_length=200, description="Only this supplier's receipts.")
+]
 WINDOW_DAYS = 7
 DueFrom = Annotated[
     dt.date | None,
@@ -59,3 +70,39 @@ async def due(
     params = {"as_of": day, "from": start, "to": end}
     families = ("ap", "ar")
     return await reply("due", params, families=families, horizon=day, compute=compute)
+
+
+@router.get("/purchases", response_model=ReportRead, responses=CSV_ANSWER)
+async def purchases_report(
+    reply: FinanceReport, start: From = None, end: To = None, group_by: GroupBy = "month"
+) -> Response:
+    """Purchases between `from` and `to`, both included: each bill line's net in the base
+    currency (net times the bill's rate, rounded half-even to the cent) on the bill's date,
+    in the groups `group_by` names. Grouped by item, rows also show the item's name, unit and
+    quantity billed (lines without an item are under a null item). A debit note takes its
+    subtotal in the base currency off its supplier's purchases on its own date, under no
+    item (its event carries no lines). An unknown grouping, `from` after `to` or a range
+    longer than the configured maximum is a 422."""
+    start, end = reply.range(start, end)
+    purchasing.parse_groups(group_by)
+    compute = partial(purchasing.purchases, start=start, end=end, group_by=group_by)
+    params = {"from": start, "to": end, "group_by": group_by}
+    families = ("ap", "items")
+    return await reply("purchases", params, families=families, horizon=end, compute=compute)
+
+
+@router.get("/unbilled-receipts", response_model=ReportRead, responses=CSV_ANSWER)
+async def unbilled_receipts(
+    reply: FinanceReport, as_of: AsOf = None, supplier: Supplier = None
+) -> Response:
+    """Goods received not invoiced at the end of `as_of`'s business day, per receipt line
+    against a purchase order: what came in (less reversals and supplier returns dated up to
+    then) and what the bills dated up to then matched to it had not billed, in quantity and
+    value (base currency); fully billed lines left out. The total is the GRNI balance (2150
+    when every receipt is against a purchase order). Debit notes do not give billed
+    quantities back here (their events carry no lines)."""
+    day = reply.day(as_of)
+    compute = partial(receipts.unbilled_receipts, as_of=day, supplier=supplier)
+    params = {"as_of": day, "supplier": supplier}
+    families = ("stock", "ap")
+    return await reply("unbilled-receipts", params, families=families, horizon=day, compute=compute)

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from erp.contracts.finance import (
     BillPosted,
     CreditNoteIssued,
+    CreditNoteSettled,
     DebitNotePosted,
     InvoiceIssued,
     InvoiceIssueRequested,
@@ -39,20 +40,28 @@ from erp.contracts.inventory import (
     ReservationChanged,
     StockMoved,
 )
+from erp.contracts.references import credit_note_of
 from erp.platform.db.upsert import Excluded, prefer_proposed, upsert
 from erp.platform.events.envelope import Event
 from erp.reporting.domain.changes import Changes, journal_changes, stock_changes
 from erp.reporting.domain.items import note_units, record_item
 from erp.reporting.domain.project import advance_position, bump, write_changes
+from erp.reporting.domain.purchasing import record_bill, record_debit_note
+from erp.reporting.domain.receipts import record_billing, record_receipt
+from erp.reporting.domain.tax import record_tax_lines
+from erp.reporting.domain.writes import add_rows
 from erp.reporting.models import (
     ar_credits,
     ar_payments,
     ar_reversals,
+    ar_settlements,
     bill_payments,
     closed_periods,
     low_stock,
     purchase_bills,
     reservations,
+    sales_credit_cogs,
+    sales_credit_lines,
     sales_invoices,
     sales_lines,
 )
@@ -68,8 +77,13 @@ Apply = Callable[[AsyncConnection, Event], Awaitable[None]]
 async def _stock_moved(conn: AsyncConnection, event: Event) -> None:
     moved = StockMoved.from_data(event.data)
     changes = stock_changes(moved)
+    await record_receipt(conn, moved)  # dated like its stock: the "stock" family's day
     if moved.invoice_id is not None:
         changes.touch("sales", await _invoice_day(conn, moved.invoice_id))
+    note_id = credit_note_of(moved.reference)
+    if note_id is not None:
+        await _credit_note_cogs(conn, note_id, moved)
+        changes.touch("sales", await _credit_note_day(conn, note_id))
     if await note_units(conn, moved.lines):
         changes.touch("items", ALWAYS)
     await write_changes(conn, changes)
@@ -84,8 +98,26 @@ async def _invoice_day(conn: AsyncConnection, invoice_id: int) -> dt.date:
     return day if day is not None else ALWAYS  # unknown yet: any answer may change
 
 
+async def _credit_note_cogs(conn: AsyncConnection, note_id: int, moved: StockMoved) -> None:
+    """The cost of goods that came back for a credit note: a receipt, so its value is the
+    cost of goods sold taken back."""
+    cogs: dict[str, Decimal] = {}
+    for line in moved.lines:
+        cogs[line.sku] = cogs.get(line.sku, Decimal(0)) + line.value
+    rows = [{"credit_note_id": note_id, "sku": sku, "cogs": v} for sku, v in sorted(cogs.items())]
+    await add_rows(conn, sales_credit_cogs, rows, keys=("credit_note_id", "sku"))
+
+
+async def _credit_note_day(conn: AsyncConnection, note_id: int) -> dt.date:
+    t = sales_credit_lines.c
+    day = (await conn.execute(select(t.day).where(t.credit_note_id == note_id).limit(1))).scalar()
+    return day if day is not None else ALWAYS  # unknown yet: any answer may change
+
+
 async def _journal_posted(conn: AsyncConnection, event: Event) -> None:
-    await write_changes(conn, journal_changes(JournalPosted.from_data(event.data)))
+    entry = JournalPosted.from_data(event.data)
+    await record_tax_lines(conn, entry)  # dated like its ledger lines: the "ledger" family's day
+    await write_changes(conn, journal_changes(entry))
 
 
 async def _invoice_issued(conn: AsyncConnection, event: Event) -> None:
@@ -216,7 +248,39 @@ async def _credit_note_issued(conn: AsyncConnection, event: Event) -> None:
         payment_id=note.credit_note_id, invoice_id=note.invoice_id, day=note.date, amount=note.total
     )
     await conn.execute(upsert(conn.dialect, ar_credits, row))
-    await bump(conn, {"ar": note.date})
+    # Its lines come off sales on its date: units only when the goods came back.
+    lines = [
+        {
+            "credit_note_id": note.credit_note_id,
+            "line_no": ln.line_no,
+            "invoice_id": note.invoice_id,
+            "customer": note.customer,
+            "day": note.date,
+            "sku": ln.sku,
+            "quantity": ln.quantity if ln.return_goods else Decimal(0),
+            "net": ln.net,
+            "revenue": (ln.net * note.rate).quantize(CENT, ROUND_HALF_EVEN),
+        }
+        for ln in note.lines
+    ]
+    if lines:
+        await conn.execute(upsert(conn.dialect, sales_credit_lines), lines)
+    await bump(conn, {"ar": note.date, "sales": note.date})
+
+
+async def _credit_note_settled(conn: AsyncConnection, event: Event) -> None:
+    """A refund or allocation of a customer credit, from its date: the credit note's invoice
+    is open again by the amount, an allocation's target invoice paid by it."""
+    settled = CreditNoteSettled.from_data(event.data)
+    row = dict(
+        settlement_id=settled.settlement_id,
+        invoice_id=settled.invoice_id,
+        target_invoice_id=settled.target_invoice_id,
+        day=settled.date,
+        amount=settled.amount,
+    )
+    await conn.execute(upsert(conn.dialect, ar_settlements, row))
+    await bump(conn, {"ar": settled.date})
 
 
 async def _bill_posted(conn: AsyncConnection, event: Event) -> None:
@@ -233,6 +297,8 @@ async def _bill_posted(conn: AsyncConnection, event: Event) -> None:
         total=bill.total,
     )
     await conn.execute(upsert(conn.dialect, purchase_bills, row))
+    await record_bill(conn, bill)
+    await record_billing(conn, bill)
     await bump(conn, {"ap": bill.date})
 
 
@@ -251,6 +317,7 @@ async def _debit_note_posted(conn: AsyncConnection, event: Event) -> None:
         payment_id=-note.debit_note_id, bill_id=note.bill_id, day=note.date, amount=note.total
     )
     await conn.execute(upsert(conn.dialect, bill_payments, row))
+    await record_debit_note(conn, note)
     await bump(conn, {"ap": note.date})
 
 
@@ -336,9 +403,10 @@ BY_TOPIC: dict[str, Apply] = {
     PartyChanged.TOPIC: _nothing,
     PurchaseOrderApproved.TOPIC: _nothing,
     PurchaseOrderClosed.TOPIC: _nothing,
-    # The AR aging and due list count it; the sales report does not yet (its entry reaches the
-    # trial balance, P&L and balance sheet as a journal event).
+    # The AR aging, the due list and the sales report count them (their entries reach the
+    # trial balance, P&L and balance sheet as journal events).
     CreditNoteIssued.TOPIC: _credit_note_issued,
+    CreditNoteSettled.TOPIC: _credit_note_settled,
 }
 
 

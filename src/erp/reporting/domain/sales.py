@@ -2,7 +2,8 @@
 
 Only issued invoices count: one still `draft`, `pending` (its goods not issued yet) or
 `on_hold` (they could not be) is in no figure as of any date; a voided one counts until the
-day it was voided (AR) and never in sales.
+day it was voided (AR) and never in sales. A credit note's lines come off sales on its own
+date: revenue, quantity when the goods came back, and their cost off COGS.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,8 +26,11 @@ from erp.reporting.models import (
     ar_credits,
     ar_payments,
     ar_reversals,
+    ar_settlements,
     items,
     sales_cogs,
+    sales_credit_cogs,
+    sales_credit_lines,
     sales_invoices,
     sales_lines,
 )
@@ -88,7 +92,9 @@ async def sales(
     # Quantities are added up per unit only: the unit is part of every group.
     folded: dict[tuple[Any, ...], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     names: dict[str, str | None] = {}
-    for r in (await conn.execute(statement)).all():
+    found = [(r, 1) for r in (await conn.execute(statement)).all()]
+    found += [(r, -1) for r in (await conn.execute(_credited(start, end))).all()]
+    for r, sign in found:
         parts: list[Any] = []
         if grain:
             period = {"day": r.day, "week": week_start(r.day), "month": month_start(r.day)}
@@ -98,9 +104,9 @@ async def sales(
         parts.append(r.uom)
         names[r.sku] = r.name
         acc = folded[tuple(parts)]
-        acc[0] += Decimal(r.quantity)
-        acc[1] += Decimal(r.revenue)
-        acc[2] += Decimal(r.cogs) if r.cogs is not None else ZERO
+        acc[0] += sign * Decimal(r.quantity)
+        acc[1] += sign * Decimal(r.revenue)
+        acc[2] += sign * Decimal(r.cogs) if r.cogs is not None else ZERO
     columns = (*(("period",) if grain else ()), *dims, "uom")
     rows = []
     for key in sorted(folded, key=lambda k: tuple("" if p is None else p for p in k)):
@@ -137,15 +143,58 @@ async def sales(
     )
 
 
+def _credited(start: dt.date, end: dt.date) -> Select[Any]:
+    """Credit notes dated in the range, per credit note and item, in the shape of the sales
+    rows: units returned, revenue credited and the cost of the goods that came back. Only
+    those on invoices sales counts."""
+    cl, cc, si = sales_credit_lines, sales_credit_cogs, sales_invoices
+    lines = (
+        select(
+            cl.c.credit_note_id,
+            cl.c.invoice_id,
+            cl.c.customer,
+            cl.c.day,
+            cl.c.sku,
+            func.sum(cl.c.quantity).label("quantity"),
+            func.sum(cl.c.revenue).label("revenue"),
+        )
+        .where(cl.c.day >= start, cl.c.day <= end)
+        .group_by(cl.c.credit_note_id, cl.c.invoice_id, cl.c.customer, cl.c.day, cl.c.sku)
+        .subquery()
+    )
+    return (
+        select(
+            lines.c.day,
+            lines.c.customer,
+            lines.c.sku,
+            lines.c.quantity,
+            lines.c.revenue,
+            cc.c.cogs,
+            items.c.name,
+            items.c.uom,
+        )
+        .join(si, si.c.invoice_id == lines.c.invoice_id)
+        .outerjoin(cc, and_(cc.c.credit_note_id == lines.c.credit_note_id, cc.c.sku == lines.c.sku))
+        .outerjoin(items, items.c.sku == lines.c.sku)
+        .where(si.c.voided_on.is_(None), counted())
+    )
+
+
 async def open_invoices(conn: AsyncConnection, *, as_of: dt.date) -> list[OpenDocument]:
     """Open amount of each invoice issued up to `as_of` (less payments and credit notes dated
     up to it, plus the payments reversed up to it; none once voided), due on its due date (its
-    day when its events carried none)."""
-    si, ap, ar, ac = sales_invoices, ar_payments, ar_reversals, ar_credits
+    day when its events carried none). A customer credit refunded or allocated up to `as_of`
+    is no longer held by its credit note's invoice (open again by it); an allocation pays its
+    target invoice."""
+    si, ap, ar, ac, st = sales_invoices, ar_payments, ar_reversals, ar_credits, ar_settlements
     flows = union_all(
         select(ap.c.invoice_id, ap.c.amount).where(ap.c.day <= as_of),
         select(ar.c.invoice_id, -ar.c.amount).where(ar.c.day <= as_of),
         select(ac.c.invoice_id, ac.c.amount).where(ac.c.day <= as_of),
+        select(st.c.invoice_id, -st.c.amount).where(st.c.day <= as_of),
+        select(st.c.target_invoice_id, st.c.amount).where(
+            st.c.day <= as_of, st.c.target_invoice_id.is_not(None)
+        ),
     ).subquery()
     paid = (
         select(flows.c.invoice_id, func.sum(flows.c.amount).label("paid"))

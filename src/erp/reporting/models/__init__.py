@@ -35,7 +35,7 @@ from erp.platform.db.tables import (
     quantity_column,
     timestamp_column,
 )
-from erp.platform.db.types import RATE
+from erp.platform.db.types import QUANTITY, RATE
 
 metadata = MetaData()
 add_platform_tables(metadata)
@@ -187,6 +187,33 @@ sales_cogs = Table(
     money_column("cogs"),
 )
 
+# Credited invoice lines (finance.credit-note-issued), counted against sales on the credit
+# note's `day`: `quantity` only when the goods came back (a price-only credit keeps it zero).
+sales_credit_lines = Table(
+    "sales_credit_lines",
+    metadata,
+    Column("credit_note_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("invoice_id", BigInteger, nullable=False),
+    Column("customer", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("sku", String(64), nullable=False),
+    quantity_column("quantity"),
+    money_column("net"),  # invoice currency
+    money_column("revenue"),  # base currency
+    Index("ix_sales_credit_lines_day", "day"),
+)
+
+# Cost of the goods that came back for a credit note (stock lines referencing
+# `credit-note:<id>`): it comes off the cost of goods sold on the credit note's day.
+sales_credit_cogs = Table(
+    "sales_credit_cogs",
+    metadata,
+    Column("credit_note_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("sku", String(64), primary_key=True),
+    money_column("cogs"),
+)
+
 
 def _payment_flows(name: str) -> Table:
     """One row per payment (or per reversal of one) against an invoice, on its date."""
@@ -208,6 +235,21 @@ ar_reversals = _payment_flows("ar_reversals")
 # A customer credit note takes its total off its invoice from its date, like a payment
 # (`payment_id` holds the credit note's id).
 ar_credits = _payment_flows("ar_credits")
+
+# A customer credit settled (finance.credit-note-settled), on its date: the credit note's
+# invoice holds `amount` less credit (open again by it); an allocation's target invoice owes
+# `amount` less, as after a payment.
+ar_settlements = Table(
+    "ar_settlements",
+    metadata,
+    Column("settlement_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("invoice_id", BigInteger, nullable=False),
+    Column("target_invoice_id", BigInteger, nullable=True),  # allocations only
+    Column("day", Date, nullable=False),
+    money_column("amount"),  # invoice currency
+    Index("ix_ar_settlements_invoice", "invoice_id", "day"),
+    Index("ix_ar_settlements_target", "target_invoice_id", "day"),
+)
 
 # Suppliers' bills as finance posted them (finance.bill-posted): owed from `day`, due on
 # `due_day`, `total` in the bill's currency. A bill is posted once and never changes.
@@ -236,6 +278,75 @@ bill_payments = Table(
     Column("day", Date, nullable=False),
     money_column("amount"),  # bill currency
     Index("ix_bill_payments_bill", "bill_id", "day"),
+)
+
+# Purchases per bill line (finance.bill-posted; one line 0 with the subtotal for bills whose
+# event carries no lines) and per debit note (finance.debit-note-posted, negative, line 0: its
+# event carries no lines): `amount` is the net in the base currency, `quantity` set for lines
+# of an item.
+purchase_lines = Table(
+    "purchase_lines",
+    metadata,
+    Column("document", String(16), primary_key=True),  # bill | debit-note
+    Column("document_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("supplier", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("sku", String(64), nullable=True),
+    Column("quantity", QUANTITY, nullable=True),
+    money_column("amount"),
+    Index("ix_purchase_lines_day", "day"),
+)
+
+# Stock lines received against a purchase order (inventory.stock-moved lines naming their
+# supplier), and their reversals and supplier returns as negative rows naming the receipt
+# (`reverses`, same line number): goods received, by receipt line.
+receipt_lines = Table(
+    "receipt_lines",
+    metadata,
+    Column("movement_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("reverses", BigInteger, nullable=True),
+    Column("day", Date, nullable=False),
+    Column("supplier", String(200), nullable=False),
+    Column("purchase_order_id", BigInteger, nullable=True),
+    Column("purchase_order_line", Integer, nullable=True),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    quantity_column("quantity"),
+    money_column("value"),  # base currency
+    Index("ix_receipt_lines_reverses", "reverses", "line_no"),
+)
+
+# Bill lines matched to a receipt line (finance.bill-posted): from the bill's day the receipt
+# line is billed by `quantity`, and `value` (base currency) leaves goods received not invoiced.
+receipt_billings = Table(
+    "receipt_billings",
+    metadata,
+    Column("bill_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("movement_id", BigInteger, nullable=False),
+    Column("receipt_line_no", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    quantity_column("quantity"),
+    money_column("value"),
+    Index("ix_receipt_billings_receipt", "movement_id", "receipt_line_no"),
+)
+
+# Journal lines that count in the tax report (finance.journal-posted): those with a tax code
+# and those on the tax accounts, with the kind (output | input) their entry shows.
+tax_lines = Table(
+    "tax_lines",
+    metadata,
+    Column("entry_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("day", Date, nullable=False),
+    Column("tax_code", String(16), nullable=True),
+    Column("kind", String(8), nullable=False),
+    Column("account", String(16), nullable=False),
+    money_column("debit"),
+    money_column("credit"),
+    Index("ix_tax_lines_day", "day"),
 )
 
 # Items as inventory last described them. A row with `changed_at` null is known only from a
@@ -306,11 +417,18 @@ READ_MODELS = (
     sales_invoices,
     sales_lines,
     sales_cogs,
+    sales_credit_lines,
+    sales_credit_cogs,
     ar_payments,
     ar_reversals,
     ar_credits,
+    ar_settlements,
     purchase_bills,
     bill_payments,
+    purchase_lines,
+    receipt_lines,
+    receipt_billings,
+    tax_lines,
     items,
     low_stock,
     reservations,
