@@ -414,9 +414,18 @@ def supplier_paid(
 
 
 def debit_note_posted(
-    note_id: int, bill_id: int, supplier: str, day: dt.date, total: Decimal, *, open_amount: Decimal
+    note_id: int,
+    bill_id: int,
+    supplier: str,
+    day: dt.date,
+    total: Decimal,
+    *,
+    open_amount: Decimal,
+    lines: list[dict[str, Any]] | None = None,
 ) -> Event:
-    """finance.debit-note-posted: a supplier's credit of `total` (no tax) against a bill."""
+    """finance.debit-note-posted: a supplier's credit of `total` (no tax) against a bill, with
+    the credited `lines` when given (as `purchase_builders.bill_line` makes them)."""
+    extra = {} if lines is None else {"lines": lines}
     return event(
         "finance.debit-note-posted",
         {
@@ -432,6 +441,7 @@ def debit_note_posted(
             "total": str(total),
             "entry_id": 40_000 + note_id,
             "open_amount": str(open_amount),
+            **extra,
         },
         time=moment(day, 14),
         subject=f"bill/{bill_id}",

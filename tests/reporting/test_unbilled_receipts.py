@@ -11,6 +11,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from tests.reporting import builders as b
 from tests.reporting import purchase_builders as pb
 from tests.reporting.conftest import feed
 from tests.reporting.test_invoice_states import replay, report
@@ -119,3 +120,26 @@ async def test_unbilled_receipts_as_csv(reporting: ServiceClient) -> None:
     assert rows[-1][0] == "Total" and Decimal(rows[-1][-1]) == Decimal(39)
     bad = await reporting.get("/reports/unbilled-receipts", params={"as_of": "2024-02-30"})
     assert bad.status_code == 422 and "as_of" in {e["field"] for e in bad.json()["errors"]}
+
+
+async def test_a_debit_note_on_a_receipt_line_makes_it_unbilled_again(
+    reporting: ServiceClient,
+) -> None:
+    """Day 12: acme credits 1 of the 4 W-1 billed on day 5 (4.10 of the 16.40, giving back
+    4.00 of GRNI and 0.10 of variance): receipt 1's W-1 line is unbilled by 1 more from then."""
+    d = Decimal
+    credited = pb.bill_line(1, d("4.10"), sku="W-1", quantity=d(1), matched=(1, 1, d("4.00")))
+    note = b.debit_note_posted(1, 1, "acme", days(12), d("4.10"), open_amount=d("112.30"),
+                               lines=[credited])  # fmt: skip
+    grni = pb.entry(6, days(12), [("2100", d("4.10"), ZERO, None), ("2150", ZERO, d("4.00"), None),
+                                  ("5200", ZERO, d("0.10"), None)])  # fmt: skip
+    await feed(reporting, [*events(), note, grni])
+    for _ in range(2):  # as delivered, then rebuilt
+        w1 = [r for r in lines(await unbilled(reporting, days(12))) if r[3] == "W-1"]
+        assert w1 == [(DAY.isoformat(), "acme", 7, "W-1", d(7), d("28.00"))]
+        before = [r for r in lines(await unbilled(reporting, days(11))) if r[3] == "W-1"]
+        assert before == [(DAY.isoformat(), "acme", 7, "W-1", d(6), d("24.00"))]
+        for n in (11, 12):
+            total = d((await unbilled(reporting, days(n)))["totals"]["unbilled_value"])
+            assert total == await grni_in_ledger(reporting, days(n)), n
+        await replay(reporting)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Self
 
 from erp.contracts.references import credit_note_ref, invoice_ref, movement_of
-from erp.contracts.wire import Data, Payload, Record
+from erp.contracts.wire import Payload, Record
 
 ACCOUNT_TYPES = frozenset({"asset", "liability", "equity", "income", "expense"})
 
@@ -36,13 +36,6 @@ class JournalLine(Record):
 
     # Sent only when set: an untaxed line travels exactly as it always has.
     OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = ("tax_code",)
-
-    def to_data(self) -> Data:
-        data = super().to_data()
-        for key in self.OMITTED_WHEN_NULL:
-            if data[key] is None:
-                del data[key]
-        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], prefix: str = "") -> Self:
@@ -268,13 +261,6 @@ class BillLine(Record):
         "cleared",
     )
 
-    def to_data(self) -> Data:
-        data = super().to_data()
-        for key in self.OMITTED_WHEN_NULL:
-            if data[key] is None:
-                del data[key]
-        return data
-
 
 @dataclass(frozen=True, kw_only=True)
 class BillPosted(Payload):
@@ -297,11 +283,7 @@ class BillPosted(Payload):
     entry_id: int
     lines: tuple[BillLine, ...] | None = None
 
-    def to_data(self) -> Data:
-        data = super().to_data()
-        if data["lines"] is None:
-            del data["lines"]
-        return data
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = ("lines",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -418,7 +400,9 @@ class DebitNotePosted(Payload):
     """A supplier's credit against bill `bill_id` was posted as a debit note (entry
     `entry_id`, dated `date`): `total` comes off what the bill owes, like a payment, and
     `open_amount` is what it still owes. `number` is the supplier's credit note number.
-    Amounts in the bill's `currency`, at its `rate`."""
+    Amounts in the bill's `currency`, at its `rate`. `lines` are the credited bill lines
+    (`line_no` the debit note's own; `quantity`, `net` and `tax` credited; a line on a goods
+    receipt names it and `cleared`, the GRNI put back, base currency)."""
 
     TOPIC: ClassVar[str] = "finance.debit-note-posted"
     ROW_KEYS: ClassVar[Mapping[str, str]] = {"debit_note_id": "id", "bill_id": "bill"}
@@ -435,3 +419,6 @@ class DebitNotePosted(Payload):
     total: Decimal
     entry_id: int
     open_amount: Decimal
+    lines: tuple[BillLine, ...] | None = None
+
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = ("lines",)

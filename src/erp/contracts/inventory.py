@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from erp.contracts.references import invoice_of, invoice_ref
-from erp.contracts.wire import Data, Payload, Record
+from erp.contracts.wire import Payload, Record
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,13 +46,6 @@ class StockLine(Record):
         "supplier",
     )
 
-    def to_data(self) -> Data:
-        data = super().to_data()
-        for key in self.OMITTED_WHEN_NULL:
-            if data[key] is None:
-                del data[key]
-        return data
-
 
 @dataclass(frozen=True, kw_only=True)
 class StockMoved(Payload):
@@ -80,11 +73,7 @@ class StockMoved(Payload):
     movement_id: int
     lines: tuple[StockLine, ...]
 
-    def to_data(self) -> Data:
-        data = super().to_data()
-        if data["returns"] is None:
-            del data["returns"]
-        return data
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = ("returns",)
 
     @property
     def invoice_id(self) -> int | None:

@@ -30,13 +30,19 @@ class Record:
     """property → the field it follows on the wire: derived keys sent for readers, not parsed."""
     ROW_KEYS: ClassVar[Mapping[str, str]] = {}
     """field → its key in the publisher's row (`from_row`), where not its key on the wire."""
+    OMITTED_WHEN_NULL: ClassVar[tuple[str, ...]] = ()
+    """Fields added after the payload first travelled: sent only when set, so an event without
+    them is byte for byte what it always was."""
 
     def to_data(self) -> Data:
         """The JSON-ready `data` the publisher writes to its outbox."""
         data: Data = {}
         for f in _fields(type(self)):
             value = getattr(self, f.name)
-            data[f.key] = None if value is None else f.send(value)
+            if value is not None:
+                data[f.key] = f.send(value)
+            elif f.name not in self.OMITTED_WHEN_NULL:
+                data[f.key] = None
             for prop, after in self.SENT_AFTER.items():
                 if after == f.name:
                     data[prop] = getattr(self, prop)

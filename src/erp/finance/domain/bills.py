@@ -228,14 +228,15 @@ async def post_bill(conn: AsyncConnection, *, body: BillCreate, user: str) -> di
                 conn, ln["receipt_id"], quantity=ln["quantity"], value=ln["cleared"]
             )
     result = await get_bill(conn, bill_id=bill_id)
-    posted = BillPosted.from_row(result, bill_id=bill_id, lines=await _event_lines(conn, lines))
+    posted = BillPosted.from_row(result, bill_id=bill_id, lines=await event_lines(conn, lines))
     await publish(conn, f"bill/{bill_id}", posted)
     return result
 
 
-async def _event_lines(conn: AsyncConnection, lines: list[dict[str, Any]]) -> tuple[BillLine, ...]:
-    """The bill's lines as they travel: a matched one names its receipt line as inventory
-    does (movement and line number), which is how readers of stock events know it."""
+async def event_lines(conn: AsyncConnection, lines: list[dict[str, Any]]) -> tuple[BillLine, ...]:
+    """A bill's or a debit note's lines as they travel: a matched one names its receipt line
+    as inventory does (movement and line number), which is how readers of stock events know
+    it."""
     ids = [ln["receipt_id"] for ln in lines if ln["receipt_id"] is not None]
     g = goods_receipts.c
     received = {}

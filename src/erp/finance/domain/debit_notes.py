@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import DebitNotePosted
 from erp.finance.domain import books, journal, receipts
-from erp.finance.domain.bills import bill_ref
+from erp.finance.domain.bills import bill_ref, event_lines
 from erp.finance.domain.chart import GOODS_RECEIVED_NOT_INVOICED, INPUT_TAX, PAYABLE, PRICE_VARIANCE
 from erp.finance.domain.journal import Posting, credit, debit, with_rounding
 from erp.finance.domain.money import ZERO, money, settled_base, to_base, within
@@ -212,7 +212,9 @@ async def post_debit_note(
         )
     )
     result = await get_debit_note(conn, debit_note_id=note_id)
-    posted = DebitNotePosted.from_row(result, open_amount=open_amount)
+    posted = DebitNotePosted.from_row(
+        result, open_amount=open_amount, lines=await event_lines(conn, credited)
+    )
     await publish(conn, f"bill/{bill.id}", posted)
     return result
 

@@ -80,8 +80,8 @@ async def purchases_report(
     currency (net times the bill's rate, rounded half-even to the cent) on the bill's date,
     in the groups `group_by` names. Grouped by item, rows also show the item's name, unit and
     quantity billed (lines without an item are under a null item). A debit note takes its
-    subtotal in the base currency off its supplier's purchases on its own date, under no
-    item (its event carries no lines). An unknown grouping, `from` after `to` or a range
+    credited lines off on its own date, the same way (one whose event carries no lines, from
+    before they travelled: its subtotal, under no item). An unknown grouping, `from` after `to` or a range
     longer than the configured maximum is a 422."""
     start, end = reply.range(start, end)
     purchasing.parse_groups(group_by)

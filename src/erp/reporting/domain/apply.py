@@ -46,7 +46,7 @@ from erp.platform.events.envelope import Event
 from erp.reporting.domain.changes import Changes, journal_changes, stock_changes
 from erp.reporting.domain.items import note_units, record_item
 from erp.reporting.domain.project import advance_position, bump, write_changes
-from erp.reporting.domain.purchasing import record_bill, record_debit_note
+from erp.reporting.domain.purchasing import record_purchase
 from erp.reporting.domain.receipts import record_billing, record_receipt
 from erp.reporting.domain.tax import record_tax_lines
 from erp.reporting.domain.writes import add_rows
@@ -297,7 +297,7 @@ async def _bill_posted(conn: AsyncConnection, event: Event) -> None:
         total=bill.total,
     )
     await conn.execute(upsert(conn.dialect, purchase_bills, row))
-    await record_bill(conn, bill)
+    await record_purchase(conn, bill)
     await record_billing(conn, bill)
     await bump(conn, {"ap": bill.date})
 
@@ -317,7 +317,8 @@ async def _debit_note_posted(conn: AsyncConnection, event: Event) -> None:
         payment_id=-note.debit_note_id, bill_id=note.bill_id, day=note.date, amount=note.total
     )
     await conn.execute(upsert(conn.dialect, bill_payments, row))
-    await record_debit_note(conn, note)
+    await record_purchase(conn, note)
+    await record_billing(conn, note)
     await bump(conn, {"ap": note.date})
 
 

@@ -1,9 +1,8 @@
 """Purchases (suppliers' bills net of tax, in the base currency) by period, supplier and item.
 
 A bill counts on its date, each line's net times the bill's rate rounded half-even to the cent;
-a bill whose event carries no lines (from before they travelled) counts its subtotal, under no
-item. A debit note takes its subtotal times its rate off its supplier's purchases on its date;
-its event carries no lines, so it is under no item either.
+a debit note takes its credited lines off on its date. A bill or debit note whose event carries
+no lines (from before they travelled) counts its subtotal, under no item.
 """
 
 from __future__ import annotations
@@ -34,32 +33,32 @@ def base(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate).quantize(CENT, ROUND_HALF_EVEN)
 
 
-async def record_bill(conn: AsyncConnection, bill: BillPosted) -> None:
-    header = {"document": "bill", "document_id": bill.bill_id, "supplier": bill.supplier,
-              "day": bill.date}  # fmt: skip
-    if bill.lines is None:
+async def record_purchase(conn: AsyncConnection, document: BillPosted | DebitNotePosted) -> None:
+    """A bill's lines, or a debit note's credited lines taken off (negative), each on its
+    document's date; an event without lines (from before they travelled) counts its subtotal
+    under no item."""
+    if isinstance(document, DebitNotePosted):
+        kind, document_id, sign = "debit-note", document.debit_note_id, -1
+    else:
+        kind, document_id, sign = "bill", document.bill_id, 1
+    header = {"document": kind, "document_id": document_id, "supplier": document.supplier,
+              "day": document.date}  # fmt: skip
+    if document.lines is None:
         rows = [{**header, "line_no": 0, "sku": None, "quantity": None,
-                 "amount": base(bill.subtotal, bill.rate)}]  # fmt: skip
+                 "amount": sign * base(document.subtotal, document.rate)}]  # fmt: skip
     else:
         rows = [
             {
                 **header,
                 "line_no": ln.line_no,
                 "sku": ln.sku,
-                "quantity": ln.quantity if ln.sku is not None else None,
-                "amount": base(ln.net, bill.rate),
+                "quantity": sign * ln.quantity if ln.sku and ln.quantity is not None else None,
+                "amount": sign * base(ln.net, document.rate),
             }
-            for ln in bill.lines
+            for ln in document.lines
         ]
     if rows:
         await conn.execute(upsert(conn.dialect, purchase_lines), rows)
-
-
-async def record_debit_note(conn: AsyncConnection, note: DebitNotePosted) -> None:
-    row = {"document": "debit-note", "document_id": note.debit_note_id, "line_no": 0,
-           "supplier": note.supplier, "day": note.date, "sku": None, "quantity": None,
-           "amount": -base(note.subtotal, note.rate)}  # fmt: skip
-    await conn.execute(upsert(conn.dialect, purchase_lines, row))
 
 
 def parse_groups(raw: str) -> tuple[str | None, list[str]]:

@@ -2,9 +2,8 @@
 reversals and supplier returns) and what the suppliers' bills matched to it had not billed by
 a date. When every receipt is against a purchase order, the total is the balance of goods
 received not invoiced (2150) in the ledger.
-
-Debit notes are not taken into account: their events carry no lines, so what one gives back
-to a receipt line is not known here.
+A supplier's debit note on a receipt line gives back, from its date, the quantity and GRNI it
+credits: the line is unbilled again (goods returned after billing leave it negative until then).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erp.contracts.finance import BillPosted
+from erp.contracts.finance import BillPosted, DebitNotePosted
 from erp.contracts.inventory import StockMoved
 from erp.platform.db.upsert import upsert
 from erp.reporting.domain.report import Report
@@ -63,17 +62,21 @@ async def record_receipt(conn: AsyncConnection, moved: StockMoved) -> None:
         await conn.execute(upsert(conn.dialect, receipt_lines), rows)
 
 
-async def record_billing(conn: AsyncConnection, bill: BillPosted) -> None:
-    """The bill's lines matched to receipt lines, billed from the bill's date."""
+async def record_billing(conn: AsyncConnection, bill: BillPosted | DebitNotePosted) -> None:
+    """The bill's lines matched to receipt lines, billed from the bill's date; a debit note's
+    lines on receipts give back, from its date, what they credit."""
+    credit = isinstance(bill, DebitNotePosted)
+    sign = -1 if credit else 1
     rows = [
         {
             "bill_id": bill.bill_id,
+            "debit_note_id": bill.debit_note_id if isinstance(bill, DebitNotePosted) else 0,
             "line_no": ln.line_no,
             "movement_id": ln.receipt_movement_id,
             "receipt_line_no": ln.receipt_line_no,
             "day": bill.date,
-            "quantity": ln.quantity or ZERO,
-            "value": ln.cleared or ZERO,
+            "quantity": sign * (ln.quantity or ZERO),
+            "value": sign * (ln.cleared or ZERO),
         }
         for ln in bill.lines or ()
         if ln.receipt_movement_id is not None and ln.receipt_line_no is not None

@@ -324,6 +324,8 @@ receipt_billings = Table(
     "receipt_billings",
     metadata,
     Column("bill_id", BigInteger, primary_key=True, autoincrement=False),
+    # 0 for the bill's own lines; a debit note's lines give back what they credit (negative).
+    Column("debit_note_id", BigInteger, primary_key=True, autoincrement=False),
     Column("line_no", Integer, primary_key=True, autoincrement=False),
     Column("movement_id", BigInteger, nullable=False),
     Column("receipt_line_no", Integer, nullable=False),

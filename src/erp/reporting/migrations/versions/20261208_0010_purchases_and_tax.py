@@ -79,13 +79,14 @@ def upgrade() -> None:
     op.create_table(
         "receipt_billings",
         sa.Column("bill_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("debit_note_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("line_no", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("movement_id", sa.BigInteger(), nullable=False),
         sa.Column("receipt_line_no", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         _quantity("quantity"),
         _money("value"),
-        sa.PrimaryKeyConstraint("bill_id", "line_no"),
+        sa.PrimaryKeyConstraint("bill_id", "debit_note_id", "line_no"),
     )
     with op.batch_alter_table("receipt_billings", schema=None) as batch_op:
         batch_op.create_index(
