@@ -596,11 +596,18 @@ def check_books(stack: Stack, as_of: dt.date, books: Books, today: dt.date) -> N
     open_total = sum((D(c["total"]) for c in aging["totals"]["by_currency"].values()), D(0))
     assert open_total == expected, aging["totals"]
 
-    # Goods received not invoiced is the receipts not yet billed; payables the open bills.
+    # Goods received not invoiced is the receipts not yet billed; payables the open bills. As
+    # finance and reporting each see them.
+    grni, payable = (balances(accountant, day).get(a, D(0)) for a in ("2150", "2100"))
     unbilled = accountant.get("/api/finance/goods-receipts", as_of=day)
-    assert balances(accountant, day).get("2150", D(0)) == D(unbilled["total_unbilled"])
+    assert grni == D(unbilled["total_unbilled"])
+    assert grni == D(report(accountant, "unbilled-receipts", as_of=day)["totals"]["unbilled_value"])
     payables = accountant.get("/api/finance/ap-aging", as_of=day)
-    assert balances(accountant, day).get("2100", D(0)) == D(payables["totals"]["total"])
+    assert payable == D(payables["totals"]["total"])
+    # Reporting ages payables in the bill's currency: the only bill is the desks', in euros
+    # at 1.10.
+    aging = report(accountant, "ap-aging", as_of=day)["totals"]["by_currency"]
+    assert payable == sum((D(c["total"]) * D("1.10") for c in aging.values()), D(0)), aging
 
 
 def period_figures(user: User, start: dt.date, end: dt.date) -> dict[str, D]:
@@ -627,10 +634,12 @@ def test_a_business_month_adds_up(stack: Stack) -> None:
         moved = period_figures(accountant, start, end)
         assert moved.get("4000", D(0)) == sum(books.revenue[n] for n in names)
         assert moved.get("5000", D(0)) == sum(costs[n] for n in names)
-        pnl = report(
-            accountant, "profit-and-loss", **{"from": start.isoformat(), "to": end.isoformat()}
-        )
+        period = {"from": start.isoformat(), "to": end.isoformat()}
+        pnl = report(accountant, "profit-and-loss", **period)
         assert D(pnl["totals"]["income"]) == sum(books.revenue[n] for n in names), pnl["totals"]
+        # The sales report nets the credit note too, its revenue and the returned lamp's cost.
+        sales = report(accountant, "sales", **period)["totals"]
+        assert (D(sales["revenue"]), D(sales["cogs"])) == (moved["4000"], moved["5000"]), sales
 
     # The tax report of each month is what sales tax payable and input tax took in it.
     for start, end in ((m1, end_m1), (m2, today)):
@@ -639,6 +648,10 @@ def test_a_business_month_adds_up(stack: Stack) -> None:
         moved = period_figures(accountant, start, end)
         assert D(taxes["output_tax"]) == moved.get("2200", D(0)), taxes
         assert D(taxes["input_tax"]) == moved.get("1400", D(0)), taxes
+        reported = report(accountant, "tax", **period)["totals"]
+        assert [D(reported[k]) for k in ("output_tax", "input_tax", "net_due")] == [
+            D(taxes[k]) for k in ("output_tax", "input_tax", "net_due")
+        ], (reported, taxes)
     assert D(taxes["input_tax"]) == D("56.10")  # the desks' bill, under its code
 
     # The operator's checks change nothing.
@@ -646,7 +659,8 @@ def test_a_business_month_adds_up(stack: Stack) -> None:
         result = stack.cli(service, service, "verify")
         assert result.returncode == 0, result.stdout + result.stderr
     dates = (m1 - dt.timedelta(days=1), m1 + dt.timedelta(days=19), today)
-    reports = ("trial-balance", "stock-valuation", "ar-aging", "balance-sheet")
+    reports = ("trial-balance", "stock-valuation", "ar-aging", "balance-sheet", "ap-aging",
+               "unbilled-receipts")  # fmt: skip
     before = {(n, d): report(accountant, n, as_of=d.isoformat()) for n in reports for d in dates}
     rebuilt = stack.cli("reporting", "reporting", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr

@@ -81,8 +81,8 @@ async def purchases_report(
     in the groups `group_by` names. Grouped by item, rows also show the item's name, unit and
     quantity billed (lines without an item are under a null item). A debit note takes its
     credited lines off on its own date, the same way (one whose event carries no lines, from
-    before they travelled: its subtotal, under no item). An unknown grouping, `from` after `to` or a range
-    longer than the configured maximum is a 422."""
+    before they travelled: its subtotal, under no item). An unknown grouping, `from` after
+    `to` or a range longer than the configured maximum is a 422."""
     start, end = reply.range(start, end)
     purchasing.parse_groups(group_by)
     compute = partial(purchasing.purchases, start=start, end=end, group_by=group_by)
@@ -96,11 +96,11 @@ async def unbilled_receipts(
     reply: FinanceReport, as_of: AsOf = None, supplier: Supplier = None
 ) -> Response:
     """Goods received not invoiced at the end of `as_of`'s business day, per receipt line
-    against a purchase order: what came in (less reversals and supplier returns dated up to
-    then) and what the bills dated up to then matched to it had not billed, in quantity and
-    value (base currency); fully billed lines left out. The total is the GRNI balance (2150
-    when every receipt is against a purchase order). Debit notes do not give billed
-    quantities back here (their events carry no lines)."""
+    (those against a purchase order name it and the supplier): what came in (less reversals
+    and supplier returns dated up to then) and what the bills dated up to then matched to it,
+    net of their debit notes, had not billed, in quantity and value (base currency); fully
+    billed lines left out. The total is the GRNI balance, 2150, as finance's
+    `/goods-receipts` gives it. `supplier` keeps one supplier's lines."""
     day = reply.day(as_of)
     compute = partial(receipts.unbilled_receipts, as_of=day, supplier=supplier)
     params = {"as_of": day, "supplier": supplier}

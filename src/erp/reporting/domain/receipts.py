@@ -1,10 +1,9 @@
-"""Goods received not invoiced, line by line: what came in against purchase orders (less its
-reversals and supplier returns) and what the suppliers' bills matched to it had not billed by
-a date. When every receipt is against a purchase order, the total is the balance of goods
-received not invoiced (2150) in the ledger.
-A supplier's debit note on a receipt line gives back, from its date, the quantity and GRNI it
-credits: the line is unbilled again (goods returned after billing leave it negative until then).
-"""
+"""Goods received not invoiced, line by line: every receipt (less its reversals and supplier
+returns) and what the suppliers' bills matched to it had not billed by a date. The total is
+the balance of goods received not invoiced (2150) in the ledger, as finance's /goods-receipts
+lists it. A supplier's debit note on a receipt line gives back, from its date, the quantity
+and GRNI it credits: the line is unbilled again (goods returned after billing leave it
+negative until then)."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.finance import BillPosted, DebitNotePosted
 from erp.contracts.inventory import StockMoved
+from erp.contracts.references import credit_note_of
 from erp.platform.db.upsert import upsert
 from erp.reporting.domain.report import Report
 from erp.reporting.models import receipt_billings, receipt_lines
@@ -39,8 +39,11 @@ COLUMNS = (
 
 
 async def record_receipt(conn: AsyncConnection, moved: StockMoved) -> None:
-    """Keep the lines that name their supplier: receipts against a purchase order, and their
-    reversals and returns (negated lines under the receipt's line numbers)."""
+    """Keep the lines finance posts to goods received not invoiced: every receipt (those
+    against a purchase order name the order and the supplier) and their reversals and returns
+    (negated lines under the receipt's line numbers), but not goods a customer sent back."""
+    if moved.type != "receipt" or credit_note_of(moved.reference) is not None:
+        return
     rows = [
         {
             "movement_id": moved.movement_id,
@@ -56,7 +59,7 @@ async def record_receipt(conn: AsyncConnection, moved: StockMoved) -> None:
             "value": ln.value,
         }
         for ln in moved.lines
-        if ln.supplier is not None
+        if ln.value or ln.quantity
     ]
     if rows:
         await conn.execute(upsert(conn.dialect, receipt_lines), rows)

@@ -308,7 +308,7 @@ receipt_lines = Table(
     Column("line_no", Integer, primary_key=True, autoincrement=False),
     Column("reverses", BigInteger, nullable=True),
     Column("day", Date, nullable=False),
-    Column("supplier", String(200), nullable=False),
+    Column("supplier", String(200), nullable=True),  # null: received without an order
     Column("purchase_order_id", BigInteger, nullable=True),
     Column("purchase_order_line", Integer, nullable=True),
     Column("sku", String(64), nullable=False),

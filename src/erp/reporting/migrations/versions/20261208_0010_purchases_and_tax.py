@@ -64,7 +64,7 @@ def upgrade() -> None:
         sa.Column("line_no", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("reverses", sa.BigInteger(), nullable=True),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("supplier", sa.String(length=200), nullable=False),
+        sa.Column("supplier", sa.String(length=200), nullable=True),
         sa.Column("purchase_order_id", sa.BigInteger(), nullable=True),
         sa.Column("purchase_order_line", sa.Integer(), nullable=True),
         sa.Column("sku", sa.String(length=64), nullable=False),
