@@ -24,6 +24,7 @@ from erp.platform.app import create_app
 from erp.platform.db.migrations import upgrade
 from erp.platform.service import ServiceSpec
 from erp.platform.settings import load_settings
+from erp.reporting.main import SPEC as REPORTING
 from tests.finance.support import SECRET, Service, add_customers, link
 
 ERP = str(Path(sys.executable).parent / "erp")
@@ -143,6 +144,21 @@ async def finance(finance_url: str, tmp_path: Path) -> AsyncIterator[Service]:
 @pytest.fixture
 async def inventory(inventory_url: str, tmp_path: Path) -> AsyncIterator[Service]:
     service = await _start(INVENTORY, inventory_url, tmp_path)
+    async with service.app.router.lifespan_context(service.app), service.client:
+        yield service
+
+
+@pytest.fixture
+def reporting_url(backend: str, databases: Databases) -> str:
+    return databases.fresh(backend, REPORTING)  # outside the event loop: it makes templates
+
+
+@pytest.fixture
+async def reporting(reporting_url: str, tmp_path: Path) -> AsyncIterator[Service]:
+    """Reporting beside finance and inventory, for checks that the two agree."""
+    data_dir = tmp_path / "reporting"
+    data_dir.mkdir()
+    service = await _start(REPORTING, reporting_url, data_dir)
     async with service.app.router.lifespan_context(service.app), service.client:
         yield service
 

@@ -5,37 +5,18 @@ with its returned goods comes off the sales report on the credit note's date."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.calendar import today
 from erp.platform.events.envelope import Event
 from erp.reporting.domain.rebuild import rebuild
-from erp.reporting.main import SPEC as REPORTING
-from tests.finance.conftest import Databases, _start
 from tests.finance.support import Service, published, pump
 from tests.finance.test_credit_notes import credit, issued_invoice
 from tests.finance.test_invoices import add_items, setup_stock
-
-
-@pytest.fixture
-def reporting_url(backend: str, databases: Databases) -> str:
-    return databases.fresh(backend, REPORTING)
-
-
-@pytest.fixture
-async def reporting(reporting_url: str, tmp_path: Path) -> AsyncIterator[Service]:
-    data_dir = tmp_path / "reporting"
-    data_dir.mkdir()
-    service = await _start(REPORTING, reporting_url, data_dir)
-    async with service.app.router.lifespan_context(service.app), service.client:
-        yield service
 
 
 async def deliver_all(target: Service, *sources: Service) -> None:

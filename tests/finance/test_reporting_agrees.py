@@ -4,34 +4,14 @@ reporting's trial balance too."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from erp.platform.calendar import today
-from erp.reporting.main import SPEC as REPORTING
-from tests.finance.conftest import Databases, _start
 from tests.finance.support import Service, dec, pump
 from tests.finance.test_bills import bill, received_against_order, supplier, unbilled
 from tests.finance.test_invoices import invoice_body, issue, setup_stock
 from tests.finance.test_tax import CODES
-
-
-@pytest.fixture
-def reporting_url(backend: str, databases: Databases) -> str:
-    return databases.fresh(backend, REPORTING)  # outside the event loop: it makes templates
-
-
-@pytest.fixture
-async def reporting(reporting_url: str, tmp_path: Path) -> AsyncIterator[Service]:
-    data_dir = tmp_path / "reporting"
-    data_dir.mkdir()
-    service = await _start(REPORTING, reporting_url, data_dir)
-    async with service.app.router.lifespan_context(service.app), service.client:
-        yield service
 
 
 async def both_tax_reports(finance: Service, reporting: Service, start: str, end: str) -> Any:

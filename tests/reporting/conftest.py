@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,18 @@ async def reporting(database_for: Any, tmp_path: Path) -> AsyncIterator[ServiceC
     """The reporting service on a fresh database (SQLite and PostgreSQL), as admin, no cache."""
     url = await database_for(SPEC)
     async with service_client(SPEC, database_url=url, data_dir=tmp_path) as client:
+        yield client
+
+
+@pytest.fixture
+async def cached(database_for: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[ServiceClient]:
+    """The reporting service with its Redis cache, under a key prefix of its own."""
+    url = await database_for(SPEC)
+    prefix = f"erp:test:{uuid.uuid4().hex[:8]}:"
+    async with service_client(
+        SPEC, database_url=url, data_dir=tmp_path, redis_url=redis_url,
+        reporting_cache_prefix=prefix,
+    ) as client:  # fmt: skip
         yield client
 
 

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from erp.reporting.main import SPEC
 from tests.reporting import builders as b
 from tests.reporting.conftest import feed
-from tests.support.clients import ServiceClient, service_client
-
-
-@pytest.fixture
-async def cached(database_for: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[ServiceClient]:
-    url = await database_for(SPEC)
-    prefix = f"erp:test:{uuid.uuid4().hex[:8]}:"
-    async with service_client(
-        SPEC,
-        database_url=url,
-        data_dir=tmp_path,
-        redis_url=redis_url,
-        reporting_cache_prefix=prefix,
-    ) as client:
-        yield client
+from tests.support.clients import ServiceClient
 
 
 def sale(entry_id: int, day: dt.date, amount: str) -> Any:

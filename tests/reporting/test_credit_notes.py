@@ -5,20 +5,14 @@ only when the goods came back, their cost off COGS). A rebuild gives the same fi
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from erp.platform.events.envelope import Event
-from erp.reporting.main import SPEC
 from tests.reporting import builders as b
 from tests.reporting.conftest import feed
 from tests.reporting.test_invoice_states import replay, report
-from tests.support.clients import ServiceClient, service_client
+from tests.support.clients import ServiceClient
 
 DAY = dt.date(2024, 5, 6)
 
@@ -255,20 +249,6 @@ async def test_a_credit_on_a_voided_invoice_is_not_in_sales(reporting: ServiceCl
         ],
     )
     assert (await sales(reporting, DAY, DAY, "customer"))["rows"] == []
-
-
-@pytest.fixture
-async def cached(database_for: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[ServiceClient]:
-    url = await database_for(SPEC)
-    prefix = f"erp:test:{uuid.uuid4().hex[:8]}:"
-    async with service_client(
-        SPEC,
-        database_url=url,
-        data_dir=tmp_path,
-        redis_url=redis_url,
-        reporting_cache_prefix=prefix,
-    ) as client:
-        yield client
 
 
 async def cache_state(client: ServiceClient, path: str, **params: str) -> tuple[str, Any]:

@@ -4,33 +4,16 @@ when a receipt, a bill or a journal entry dated within what they answer arrives.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from erp.reporting.main import SPEC
 from tests.reporting import purchase_builders as pb
 from tests.reporting.conftest import feed
-from tests.support.clients import ServiceClient, service_client
+from tests.support.clients import ServiceClient
 
 JAN = dt.date(2024, 1, 10)
 ZERO = Decimal(0)
 IN_JANUARY = {"from": "2024-01-01", "to": "2024-01-31"}
-
-
-@pytest.fixture
-async def cached(database_for: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[ServiceClient]:
-    url = await database_for(SPEC)
-    prefix = f"erp:test:{uuid.uuid4().hex[:8]}:"
-    async with service_client(
-        SPEC, database_url=url, data_dir=tmp_path, redis_url=redis_url,
-        reporting_cache_prefix=prefix,
-    ) as client:  # fmt: skip
-        yield client
 
 
 async def ask(client: ServiceClient, path: str, params: dict[str, str], total: str) -> Any:
