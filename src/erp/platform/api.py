@@ -74,6 +74,16 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def rendered(model: BaseModel, *, status_code: int = 200) -> Response:
+    """A route's answer rendered once by its model's own serializer. Returned as a response,
+    it skips FastAPI's second validation and encoding of the same model (`response_model`
+    still documents the route)."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type=_JSON)
+
+
+_JSON = "application/json"
+
+
 @dataclass
 class Command:
     """A state change: one write transaction, replayable through `Idempotency-Key`."""
@@ -184,5 +194,6 @@ __all__ = [
     "command_for",
     "describe_access",
     "reading_for",
+    "rendered",
     "utc",
 ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Insert, Select, Table, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from starlette.responses import Response
 from erp.platform.auth import Principal
 from erp.platform.db import Database
 from erp.platform.errors import InvalidInput
+from erp.platform.events.outbox import insert_with_events
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 200
@@ -47,10 +49,20 @@ def _json_response(status_code: int, body: str, *, replayed: bool = False) -> Re
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
+@cache
+def _lookup(keys: Table) -> Select[Any]:
+    """Built once per table: a statement executed again keeps its cache key."""
+    c = keys.c
+    return select(keys).where(and_(c.principal == bindparam("p"), c.key == bindparam("k")))
+
+
+@cache
+def _insert(keys: Table) -> Insert:
+    return keys.insert()
+
+
 async def _stored(conn: AsyncConnection, keys: Table, principal: str, key: str) -> Any:
-    result = await conn.execute(
-        select(keys).where(and_(keys.c.principal == principal, keys.c.key == key))
-    )
+    result = await conn.execute(_lookup(keys), {"p": principal, "k": key})
     return result.first()
 
 
@@ -81,16 +93,17 @@ async def run_command(
                 return _replay_or_refuse(row, request_hash)
         body = await work(conn)
         if key:
-            await conn.execute(
-                keys.insert().values(
-                    principal=principal.username,
-                    key=key,
-                    request_hash=request_hash,
-                    status_code=status_code,
-                    response_body=body,
-                    created_at=datetime.now(UTC),
-                )
-            )
+            row = {
+                "principal": principal.username,
+                "key": key,
+                "request_hash": request_hash,
+                "status_code": status_code,
+                "response_body": body,
+                "created_at": datetime.now(UTC),
+            }
+            # Written with the change's events when it has any: one round trip fewer.
+            if not insert_with_events(conn, keys, row):
+                await conn.execute(_insert(keys), row)
         return _json_response(status_code, body)
 
     try:

@@ -13,7 +13,7 @@ from erp.inventory.domain import catalog
 from erp.inventory.models import items
 from erp.inventory.schemas.common import Sku
 from erp.inventory.schemas.items import ItemCreate, ItemRead, ItemUpdate
-from erp.platform.api import Paging
+from erp.platform.api import Paging, rendered
 from erp.platform.listing import rows_after
 from erp.platform.pagination import Page
 
@@ -44,9 +44,9 @@ async def create_item(body: ItemCreate, command: WriteCommand) -> Response:
 
 
 @router.get("/{sku}", response_model=ItemRead)
-async def get_item(sku: SkuPath, conn: Reading) -> ItemRead:
+async def get_item(sku: SkuPath, conn: Reading) -> Response:
     """One item; 404 when the SKU is unknown."""
-    return ItemRead.model_validate(await catalog.get_item(conn, sku=sku))
+    return rendered(ItemRead.model_validate(await catalog.get_item(conn, sku=sku)))
 
 
 @router.patch("/{sku}", response_model=ItemRead)

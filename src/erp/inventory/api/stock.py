@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
 from erp.inventory.api.deps import AsOfParam, BinFilter, Reading
 from erp.inventory.domain import stock
 from erp.inventory.schemas.stock import StockRead
-from erp.platform.api import Paging
+from erp.platform.api import Paging, rendered
 from erp.platform.pagination import Page
 
 router = APIRouter(prefix="/stock", tags=["stock"])
 
 
 @router.get("", response_model=Page[StockRead])
-async def get_stock(
-    conn: Reading, page: Paging, where: BinFilter, as_of: AsOfParam
-) -> Page[StockRead]:
+async def get_stock(conn: Reading, page: Paging, where: BinFilter, as_of: AsOfParam) -> Response:
     """On hand, reserved, available, moving average unit cost and value per SKU and
     warehouse, in SKU then warehouse order. With `as_of` the position is rebuilt from the
     ledger: a date counts every movement dated on or before it (`posting_date`) and the
@@ -33,4 +32,4 @@ async def get_stock(
             conn, sku=where.sku, warehouse=where.warehouse, as_of=as_of, after=start, limit=limit
         )
 
-    return await page.of(StockRead, fetch, key={"sku": str, "warehouse": str})
+    return rendered(await page.of(StockRead, fetch, key={"sku": str, "warehouse": str}))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.inventory.domain.valuation import ZERO, Position
 from erp.inventory.models import bins, reservations, stock_ledger
-from erp.platform.db.types import QUANTITY
+from erp.platform.db.types import QUANTITY, UTCDateTime
 from erp.platform.db.upsert import upsert
 
 BinKey = tuple[str, str]  # (sku, warehouse)
@@ -37,15 +37,20 @@ async def lock_bins(conn: AsyncConnection, keys: Iterable[BinKey]) -> dict[BinKe
     return positions
 
 
+# The statements of every movement are built once: executed again, they keep their cache key.
+_KEYS: Any = bindparam("keys", expanding=True)
+_LOCK = (
+    select(bins.c.sku, bins.c.warehouse, bins.c.on_hand, bins.c.value)
+    .where(tuple_(bins.c.sku, bins.c.warehouse).in_(_KEYS))
+    .order_by(bins.c.sku, bins.c.warehouse)
+    .with_for_update()
+)
+
+
 async def _select_for_update(conn: AsyncConnection, keys: list[BinKey]) -> dict[BinKey, Position]:
-    statement = (
-        select(bins.c.sku, bins.c.warehouse, bins.c.on_hand, bins.c.value)
-        .where(tuple_(bins.c.sku, bins.c.warehouse).in_(keys))
-        .order_by(bins.c.sku, bins.c.warehouse)
-        .with_for_update()
-    )
     return {
-        (r.sku, r.warehouse): Position(r.on_hand, r.value) for r in await conn.execute(statement)
+        (r.sku, r.warehouse): Position(r.on_hand, r.value)
+        for r in await conn.execute(_LOCK, {"keys": keys})
     }
 
 
@@ -92,13 +97,7 @@ async def reserved(
     return {(row[0], row[1]): row[2] or ZERO for row in await conn.execute(statement)}
 
 
-async def after_lock(
-    conn: AsyncConnection, keys: list[BinKey], *, now: datetime
-) -> tuple[dict[BinKey, date], dict[BinKey, Decimal]]:
-    """What a movement checks once its bins are locked, in one round trip: each bin's latest
-    posting date (that of its last ledger line; lines are in date order) and what active,
-    unexpired reservations hold of it. Read after the locks, so no movement can add a later
-    line meanwhile; holds as `reserved` counts them."""
+def _after_lock_statement() -> Any:
     line, r = stock_ledger.c, reservations.c
     latest = (
         select(line.posting_date)
@@ -110,15 +109,28 @@ async def after_lock(
     held = (
         select(func.sum(still_held()))
         .where(r.sku == bins.c.sku, r.warehouse == bins.c.warehouse)
-        .where(r.status == "active", r.expires_at > now)
+        .where(r.status == "active", r.expires_at > bindparam("now", type_=UTCDateTime()))
         .scalar_subquery()
     )
-    statement = select(
-        bins.c.sku, bins.c.warehouse, latest.label("latest"), held.label("held")
-    ).where(tuple_(bins.c.sku, bins.c.warehouse).in_(sorted(set(keys))))
+    return select(bins.c.sku, bins.c.warehouse, latest.label("latest"), held.label("held")).where(
+        tuple_(bins.c.sku, bins.c.warehouse).in_(_KEYS)
+    )
+
+
+_AFTER_LOCK = _after_lock_statement()
+
+
+async def after_lock(
+    conn: AsyncConnection, keys: list[BinKey], *, now: datetime
+) -> tuple[dict[BinKey, date], dict[BinKey, Decimal]]:
+    """What a movement checks once its bins are locked, in one round trip: each bin's latest
+    posting date (that of its last ledger line; lines are in date order) and what active,
+    unexpired reservations hold of it. Read after the locks, so no movement can add a later
+    line meanwhile; holds as `reserved` counts them."""
     dates: dict[BinKey, date] = {}
     holds: dict[BinKey, Decimal] = {}
-    for row in await conn.execute(statement):
+    params = {"keys": sorted(set(keys)), "now": now}
+    for row in await conn.execute(_AFTER_LOCK, params):
         if row.latest is not None:
             dates[(row.sku, row.warehouse)] = row.latest
         if row.held is not None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, literal, null, select, type_coerce, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,7 +15,7 @@ from erp.inventory.domain.publish import publish_item_changed
 from erp.inventory.models import bins, items, reservations, warehouses
 from erp.inventory.schemas.items import ItemCreate, ItemUpdate
 from erp.inventory.schemas.warehouses import WarehouseCreate, WarehouseUpdate
-from erp.platform.db.lookups import active_rows
+from erp.platform.db.lookups import active_rows, refuse_missing_or_inactive
 from erp.platform.errors import Conflict, NotFound
 
 
@@ -81,8 +81,11 @@ async def _refuse_uom_change_with_stock(conn: AsyncConnection, *, sku: str, uom:
         )
 
 
+_ITEM = select(items).where(items.c.sku == bindparam("sku"))
+
+
 async def get_item(conn: AsyncConnection, *, sku: str) -> dict[str, Any]:
-    row = (await conn.execute(select(items).where(items.c.sku == sku))).first()
+    row = (await conn.execute(_ITEM, {"sku": sku})).first()
     if row is None:
         raise NotFound(f"item {sku!r} not found")
     return dict(row._mapping)
@@ -123,16 +126,66 @@ async def get_warehouse(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+_CLOSED_THROUGH = {"closed_through": closed_through_column()}
+
+
 async def active_warehouses(
     conn: AsyncConnection, codes: dict[str, str], *, closed_through: bool = False
 ) -> dict[str, Any]:
     """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field.
     `closed_through`: each row also carries the day inventory last heard finance closed its
     books through (`dating.closed_through`), read in the same round trip."""
-    extra = {"closed_through": closed_through_column()} if closed_through else None
+    extra = _CLOSED_THROUGH if closed_through else None
     return await active_rows(conn, warehouses.c.code, codes.items(), name="warehouse", extra=extra)
 
 
 async def active_items(conn: AsyncConnection, skus: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Rows for (sku, field) pairs; unknown or inactive → 422 naming the field."""
     return await active_rows(conn, items.c.sku, skus, name="item", key_name="SKU")
+
+
+def _warehouses_and_items() -> Any:
+    w, i = warehouses.c, items.c
+
+    def none(column: Any) -> Any:  # NULL, read back as the column's type
+        return type_coerce(null(), column.type)
+
+    houses = select(
+        literal("warehouse").label("kind"),
+        w.code.label("key"),
+        w.active,
+        w.allow_negative,
+        closed_through_column().label("closed_through"),
+        none(i.uom).label("uom"),
+        none(i.reorder_point).label("reorder_point"),
+    ).where(w.code.in_(bindparam("codes", expanding=True)))
+    skus = select(
+        literal("item"),
+        i.sku,
+        i.active,
+        none(w.allow_negative),
+        none(closed_through_column()),
+        i.uom,
+        i.reorder_point,
+    ).where(i.sku.in_(bindparam("skus", expanding=True)))
+    return union_all(houses, skus)
+
+
+_WAREHOUSES_AND_ITEMS = _warehouses_and_items()
+
+
+async def active_warehouses_and_items(
+    conn: AsyncConnection, codes: dict[str, str], skus: Iterable[tuple[str, str]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`active_warehouses(conn, codes, closed_through=True)` and `active_items(conn, skus)` in
+    one round trip: warehouses (`allow_negative`, `closed_through`) and items (`uom`,
+    `reorder_point`) by code and SKU, refused in that order."""
+    wanted = list(skus)
+    params = {"codes": sorted(codes), "skus": sorted({sku for sku, _ in wanted})}
+    houses: dict[str, Any] = {}
+    found: dict[str, Any] = {}
+    for row in await conn.execute(_WAREHOUSES_AND_ITEMS, params):
+        (houses if row.kind == "warehouse" else found)[row.key] = row
+    refuse_missing_or_inactive(houses, codes.items(), name="warehouse")
+    refuse_missing_or_inactive(found, wanted, name="item", key_name="SKU")
+    return houses, found

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.references import credit_note_of, invoice_of
 from erp.inventory.domain import bins as bin_store
-from erp.inventory.domain.catalog import active_items, active_warehouses
+from erp.inventory.domain.catalog import active_warehouses, active_warehouses_and_items
 from erp.inventory.domain.dating import dated, posting_date_or_today, refuse_back_dating
 from erp.inventory.domain.errors import CapacityExceeded, DocumentOwned, InsufficientStock
 from erp.inventory.domain.movements import MOVEMENTS
@@ -68,9 +68,8 @@ async def post_movement(
     codes = {body.warehouse: "warehouse"}
     if body.to_warehouse:
         codes[body.to_warehouse] = "to_warehouse"
-    houses = await active_warehouses(conn, codes, closed_through=True)
-    found = await active_items(
-        conn, ((ln.sku, f"lines.{i}.sku") for i, ln in enumerate(body.lines))
+    houses, found = await active_warehouses_and_items(
+        conn, codes, ((ln.sku, f"lines.{i}.sku") for i, ln in enumerate(body.lines))
     )
     posting_date = dated(body.posting_date, houses[body.warehouse].closed_through)
     drawn = await reservations_for_issue(conn, body)

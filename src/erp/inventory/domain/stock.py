@@ -7,9 +7,21 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, type_coerce
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.contracts.inventory import LowStock
@@ -18,15 +30,15 @@ from erp.inventory.domain.valuation import ZERO, Position
 from erp.inventory.models import bins, reservation_uses, reservations, stock_ledger
 from erp.platform import calendar
 from erp.platform.calendar import AsOf
-from erp.platform.db.types import QUANTITY
+from erp.platform.db.types import QUANTITY, UTCDateTime
 
 BinKey = tuple[str, str]
 _TICK = dt.timedelta(microseconds=1)
 
 
-def _reserved_subquery(at: datetime, *, historical: bool) -> Any:
-    """Held quantity per bin at `at`: each reservation active then, less what issues had
-    taken from it by then."""
+def _reserved_subquery(at: Any, *, historical: bool) -> Any:
+    """Held quantity per bin at `at` (a datetime or a bound parameter): each reservation
+    active then, less what issues had taken from it by then."""
     r = reservations.c
     if historical:
         active = and_(
@@ -82,19 +94,47 @@ def _filtered(
     sku_col: Any,
     wh_col: Any,
     *,
-    sku: str | None,
-    warehouse: str | None,
-    after: tuple[str, str] | None,
+    sku: Any,
+    warehouse: Any,
+    after: tuple[Any, Any] | None,
 ) -> Select[Any]:
-    if sku:
+    """`sku`, `warehouse` and `after`'s two values: strings, bound parameters, or None (an
+    empty string too) for no filter."""
+    if _given(sku):
         statement = statement.where(sku_col == sku)
-    if warehouse:
+    if _given(warehouse):
         statement = statement.where(wh_col == warehouse)
     if after:
         statement = statement.where(
-            tuple_(sku_col, wh_col) > tuple_(literal(after[0]), literal(after[1]))
+            tuple_(sku_col, wh_col) > tuple_(_value(after[0]), _value(after[1]))
         )
     return statement.order_by(sku_col, wh_col)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != "" if isinstance(value, str | None) else True
+
+
+def _value(value: Any) -> Any:
+    return literal(value) if isinstance(value, str) else value
+
+
+@cache
+def _current(*, sku: bool, warehouse: bool, after: bool) -> Select[Any]:
+    """Positions now, from the bins: one statement per combination of filters, built once
+    (bound parameters `now`, `sku`, `warehouse`, `after_sku`, `after_warehouse`, `limit`), so
+    a request neither builds nor hashes it."""
+    held = _reserved_subquery(bindparam("now", type_=UTCDateTime()), historical=False)
+    return _filtered(
+        select(
+            bins.c.sku, bins.c.warehouse, bins.c.on_hand, bins.c.value, held.c.reserved
+        ).outerjoin(held, and_(held.c.sku == bins.c.sku, held.c.warehouse == bins.c.warehouse)),
+        bins.c.sku,
+        bins.c.warehouse,
+        sku=bindparam("sku") if sku else None,
+        warehouse=bindparam("warehouse") if warehouse else None,
+        after=(bindparam("after_sku"), bindparam("after_warehouse")) if after else None,
+    ).limit(bindparam("limit", type_=Integer()))
 
 
 async def positions(
@@ -110,9 +150,9 @@ async def positions(
     ledger line that counts then (lines are in posting-date order within a bin), and the
     reservations are those active at that instant (the end of the day for a date)."""
     point = _point(as_of, datetime.now(UTC))
-    held = _reserved_subquery(point.holds_at, historical=point.historical)
     if point.historical:
         assert as_of is not None
+        held = _reserved_subquery(point.holds_at, historical=True)
         last = (
             _filtered(
                 select(
@@ -144,18 +184,17 @@ async def positions(
             .outerjoin(held, and_(held.c.sku == last.c.sku, held.c.warehouse == last.c.warehouse))
             .order_by(last.c.sku, last.c.warehouse)
         )
+        rows = (await conn.execute(statement)).all()
     else:
-        statement = _filtered(
-            select(
-                bins.c.sku, bins.c.warehouse, bins.c.on_hand, bins.c.value, held.c.reserved
-            ).outerjoin(held, and_(held.c.sku == bins.c.sku, held.c.warehouse == bins.c.warehouse)),
-            bins.c.sku,
-            bins.c.warehouse,
-            sku=sku,
-            warehouse=warehouse,
-            after=after,
-        ).limit(limit)
-    rows = (await conn.execute(statement)).all()
+        current = _current(sku=bool(sku), warehouse=bool(warehouse), after=bool(after))
+        params: dict[str, Any] = {"now": point.holds_at, "limit": limit}
+        if sku:
+            params["sku"] = sku
+        if warehouse:
+            params["warehouse"] = warehouse
+        if after:
+            params["after_sku"], params["after_warehouse"] = after
+        rows = (await conn.execute(current, params)).all()
     return [_present(r, point.shown) for r in rows]
 
 

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Row, select
+from sqlalchemy import Column, ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.errors import InvalidInput
+
+# One statement per key column and set of extra labels, built once: a statement object that
+# is executed again keeps its cache key, so SQLAlchemy skips building and hashing it.
+_STATEMENTS: dict[tuple[Column[Any], tuple[str, ...]], Select[Any]] = {}
+
+
+def _statement(key: Column[Any], extra: dict[str, ColumnElement[Any]]) -> Select[Any]:
+    labels = tuple(extra)
+    statement = _STATEMENTS.get((key, labels))
+    if statement is None:
+        more = [column.label(label) for label, column in extra.items()]
+        statement = select(key.table, *more).where(key.in_(bindparam("keys", expanding=True)))
+        _STATEMENTS[(key, labels)] = statement
+    return statement
 
 
 async def active_rows(
@@ -24,15 +38,26 @@ async def active_rows(
     without a row, or whose row is not `active`, is a 422 on the field it came from: "unknown
     {key_name} ..." (`key_name` defaults to `name`) or "{name} ... is inactive". `extra`:
     more columns each row carries under those names (scalar subqueries read in the same round
-    trip)."""
+    trip); a label names the same column at every call."""
     pairs = list(wanted)
-    more = [column.label(label) for label, column in (extra or {}).items()]
-    statement = select(key.table, *more).where(key.in_({value for value, _ in pairs}))
-    rows = {row._mapping[key]: row for row in await conn.execute(statement)}
-    for value, field in pairs:
+    statement = _statement(key, extra or {})
+    keys = sorted({value for value, _ in pairs})
+    rows = {row._mapping[key]: row for row in await conn.execute(statement, {"keys": keys})}
+    refuse_missing_or_inactive(rows, pairs, name=name, key_name=key_name)
+    return rows
+
+
+def refuse_missing_or_inactive(
+    rows: Mapping[Any, Any],
+    wanted: Iterable[tuple[Any, str]],
+    *,
+    name: str,
+    key_name: str | None = None,
+) -> None:
+    """The 422s of `active_rows`, for rows read by key value some other way."""
+    for value, field in wanted:
         row = rows.get(value)
         if row is None:
             raise InvalidInput(field, f"unknown {key_name or name} {value!r}")
         if not row.active:
             raise InvalidInput(field, f"{name} {value!r} is inactive")
-    return rows

@@ -17,10 +17,11 @@ import uuid
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import structlog
-from sqlalchemy import MetaData, Table, func, text
+from sqlalchemy import MetaData, Table, TextClause, bindparam, func, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.db.engine import before_commit, in_transaction, transaction_state
@@ -28,6 +29,7 @@ from erp.platform.db.upsert import increment
 from erp.platform.events.wakeup import NOTIFY_CHANNEL, mark_pending
 
 _PENDING = "erp.outbox.events"
+_RIDERS = "erp.outbox.riders"
 
 
 def _json_value(value: Any) -> Any:
@@ -104,6 +106,22 @@ async def enqueue(
     return event_id
 
 
+def insert_with_events(conn: AsyncConnection, table: Table, values: dict[str, Any]) -> bool:
+    """Have the statement that writes this transaction's events right before it commits
+    insert `values` into `table` as well: a row that belongs with the change (an idempotency
+    key) written without a round trip of its own. Only on PostgreSQL with events queued;
+    otherwise False, and the caller inserts the row itself. A failure of that insert (a
+    unique key taken meanwhile) fails the statement, and so the transaction, as the caller's
+    own insert would."""
+    if conn.dialect.name != "postgresql" or not in_transaction(conn):
+        return False
+    state = transaction_state(conn)
+    if not state.get(_PENDING):
+        return False
+    state.setdefault(_RIDERS, []).append((table, values))
+    return True
+
+
 async def _flush(conn: AsyncConnection, metadata: MetaData, events: list[_Event]) -> None:
     if not events:
         return
@@ -139,7 +157,7 @@ async def _write_each(conn: AsyncConnection, metadata: MetaData, events: list[_E
 # subject order, so two transactions never wait for each other's counters crosswise), number
 # the subject's events after it in the order they were queued, insert them in that order.
 _WRITE_ALL = """
-WITH ev AS (
+WITH {riders}ev AS (
   SELECT * FROM unnest(
     CAST(:ids AS TEXT[]), CAST(:topics AS TEXT[]), CAST(:subjects AS TEXT[]),
     CAST(:heads AS TEXT[]), CAST(:tails AS TEXT[]), CAST(:times AS TIMESTAMPTZ[])
@@ -165,13 +183,35 @@ RETURNING pg_notify('{channel}', '')
 """
 
 
+Rider = tuple[Table, tuple[str, ...]]
+
+
+@cache
+def _write_all(outbox: str, sequences: str, riders: tuple[Rider, ...]) -> TextClause:
+    """Built once per pair of tables and shape of riders: executed again, a statement keeps
+    its cache key. Each rider (a table and the columns given) is one more data-modifying CTE
+    `r<i>`, its parameters `r<i>_<column>` bound as the column's type binds them."""
+    ctes, binds = [], []
+    for i, (table, columns) in enumerate(riders):
+        names = ", ".join(f'"{c}"' for c in columns)
+        values = ", ".join(f":r{i}_{c}" for c in columns)
+        ctes.append(f'r{i} AS (INSERT INTO "{table.name}" ({names}) VALUES ({values})),\n')
+        binds += [bindparam(f"r{i}_{c}", type_=table.c[c].type) for c in columns]
+    statement = _WRITE_ALL.format(
+        riders="".join(ctes), outbox=outbox, sequences=sequences, channel=NOTIFY_CHANNEL
+    )
+    return text(statement).bindparams(*binds)
+
+
 async def _write_all_pg(conn: AsyncConnection, metadata: MetaData, events: list[_Event]) -> None:
     outbox, sequences = _tables(metadata)
-    statement = text(
-        _WRITE_ALL.format(outbox=outbox.name, sequences=sequences.name, channel=NOTIFY_CHANNEL)
-    )
+    riders: list[tuple[Table, dict[str, Any]]] = transaction_state(conn).pop(_RIDERS, [])
+    shape = tuple((table, tuple(values)) for table, values in riders)
+    params = {
+        f"r{i}_{c}": value for i, (_, values) in enumerate(riders) for c, value in values.items()
+    }
     await conn.execute(
-        statement,
+        _write_all(outbox.name, sequences.name, shape),
         {
             "ids": [e.event_id for e in events],
             "topics": [e.topic for e in events],
@@ -179,6 +219,7 @@ async def _write_all_pg(conn: AsyncConnection, metadata: MetaData, events: list[
             "heads": [e.head for e in events],
             "tails": [e.tail for e in events],
             "times": [e.created_at for e in events],
+            **params,
         },
     )
     mark_pending(conn)
