@@ -50,8 +50,19 @@ lint: install ## ruff
 typecheck: install ## mypy
 	$(VENV)/bin/mypy
 
+# Two pytest processes side by side: the orchestration suites (pods as processes, podman, helm:
+# mostly waiting on rollouts and probes) and the rest (mostly CPU), each with a temporary base
+# of its own. The first's output follows the second's. Both run on one core each here.
+PYTEST_APART ?= tests/contract tests/chart
 pytest: install $(PYTEST_DEPS) ## the test suite (real PostgreSQL and Redis when reachable; required with CI=true)
-	$(VENV)/bin/pytest
+	@base=$$(mktemp -d /tmp/erp-pytest.XXXXXX); \
+	$(VENV)/bin/pytest -p no:cacheprovider --basetemp=$$base/apart $(PYTEST_APART) \
+	  > $$base/apart.log 2>&1 & apart=$$!; \
+	rest=0; $(VENV)/bin/pytest --basetemp=$$base/rest $(addprefix --ignore=,$(PYTEST_APART)) \
+	  || rest=$$?; \
+	apart_rc=0; wait $$apart || apart_rc=$$?; \
+	echo "=== $(PYTEST_APART) ==="; cat $$base/apart.log; rm -rf $$base; \
+	test $$rest -eq 0 && test $$apart_rc -eq 0
 
 test: lint typecheck pytest ## everything CI runs
 	@for t in $(EXTRA_TEST_TARGETS); do $(MAKE) --no-print-directory $$t; done
