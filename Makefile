@@ -52,20 +52,26 @@ typecheck: install ## mypy
 
 # Two pytest processes side by side: the orchestration suites (pods as processes, podman, helm:
 # mostly waiting on rollouts and probes) and the rest (mostly CPU), each with a temporary base
-# of its own. The first's output follows the second's. Both run on one core each here.
+# of its own; `make test` runs its other checks after the orchestration suites, still beside the
+# rest. What ran beside is printed after the rest's output.
 PYTEST_APART ?= tests/contract tests/chart
-pytest: install $(PYTEST_DEPS) ## the test suite (real PostgreSQL and Redis when reachable; required with CI=true)
+define side_by_side
 	@base=$$(mktemp -d /tmp/erp-pytest.XXXXXX); \
-	$(VENV)/bin/pytest -p no:cacheprovider --basetemp=$$base/apart $(PYTEST_APART) \
+	{ $(VENV)/bin/pytest -p no:cacheprovider --basetemp=$$base/apart $(PYTEST_APART) \
+	  && for t in $(1); do $(MAKE) --no-print-directory $$t || exit 1; done; } \
 	  > $$base/apart.log 2>&1 & apart=$$!; \
 	rest=0; $(VENV)/bin/pytest --basetemp=$$base/rest $(addprefix --ignore=,$(PYTEST_APART)) \
 	  || rest=$$?; \
 	apart_rc=0; wait $$apart || apart_rc=$$?; \
-	echo "=== $(PYTEST_APART) ==="; cat $$base/apart.log; rm -rf $$base; \
+	echo "=== beside it: $(PYTEST_APART) $(1) ==="; cat $$base/apart.log; rm -rf $$base; \
 	test $$rest -eq 0 && test $$apart_rc -eq 0
+endef
 
-test: lint typecheck pytest ## everything CI runs
-	@for t in $(EXTRA_TEST_TARGETS); do $(MAKE) --no-print-directory $$t; done
+pytest: install $(PYTEST_DEPS) ## the test suite (real PostgreSQL and Redis when reachable; required with CI=true)
+	$(call side_by_side,)
+
+test: lint typecheck install $(PYTEST_DEPS) ## everything CI runs: lint, types, the suite, the compiled proxy, chart checks, containers
+	$(call side_by_side,$(EXTRA_TEST_TARGETS))
 
 # The wheel as the container image builds it: the gateway's proxy engine compiled with mypyc
 # (pyproject.toml), unpacked where PYTHONPATH can put it in front of the editable install. It is
