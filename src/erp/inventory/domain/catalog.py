@@ -126,17 +126,9 @@ async def get_warehouse(conn: AsyncConnection, *, code: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-_CLOSED_THROUGH = {"closed_through": closed_through_column()}
-
-
-async def active_warehouses(
-    conn: AsyncConnection, codes: dict[str, str], *, closed_through: bool = False
-) -> dict[str, Any]:
-    """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field.
-    `closed_through`: each row also carries the day inventory last heard finance closed its
-    books through (`dating.closed_through`), read in the same round trip."""
-    extra = _CLOSED_THROUGH if closed_through else None
-    return await active_rows(conn, warehouses.c.code, codes.items(), name="warehouse", extra=extra)
+async def active_warehouses(conn: AsyncConnection, codes: dict[str, str]) -> dict[str, Any]:
+    """Rows for `codes` ({code: field it came from}); unknown or inactive → 422 on that field."""
+    return await active_rows(conn, warehouses.c.code, codes.items(), name="warehouse")
 
 
 async def active_items(conn: AsyncConnection, skus: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -177,9 +169,10 @@ _WAREHOUSES_AND_ITEMS = _warehouses_and_items()
 async def active_warehouses_and_items(
     conn: AsyncConnection, codes: dict[str, str], skus: Iterable[tuple[str, str]]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`active_warehouses(conn, codes, closed_through=True)` and `active_items(conn, skus)` in
-    one round trip: warehouses (`allow_negative`, `closed_through`) and items (`uom`,
-    `reorder_point`) by code and SKU, refused in that order."""
+    """`active_warehouses(conn, codes)` and `active_items(conn, skus)` in one round trip:
+    warehouses (`allow_negative`, and `closed_through`, the day inventory last heard finance
+    closed its books through) and items (`uom`, `reorder_point`) by code and SKU, refused in
+    that order."""
     wanted = list(skus)
     params = {"codes": sorted(codes), "skus": sorted({sku for sku, _ in wanted})}
     houses: dict[str, Any] = {}

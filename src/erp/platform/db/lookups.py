@@ -5,23 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import Column, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp.platform.errors import InvalidInput
 
-# One statement per key column and set of extra labels, built once: a statement object that
-# is executed again keeps its cache key, so SQLAlchemy skips building and hashing it.
-_STATEMENTS: dict[tuple[Column[Any], tuple[str, ...]], Select[Any]] = {}
+# One statement per key column, built once: a statement object that is executed again keeps
+# its cache key, so SQLAlchemy skips building and hashing it.
+_STATEMENTS: dict[Column[Any], Select[Any]] = {}
 
 
-def _statement(key: Column[Any], extra: dict[str, ColumnElement[Any]]) -> Select[Any]:
-    labels = tuple(extra)
-    statement = _STATEMENTS.get((key, labels))
+def _statement(key: Column[Any]) -> Select[Any]:
+    statement = _STATEMENTS.get(key)
     if statement is None:
-        more = [column.label(label) for label, column in extra.items()]
-        statement = select(key.table, *more).where(key.in_(bindparam("keys", expanding=True)))
-        _STATEMENTS[(key, labels)] = statement
+        statement = select(key.table).where(key.in_(bindparam("keys", expanding=True)))
+        _STATEMENTS[key] = statement
     return statement
 
 
@@ -32,15 +30,12 @@ async def active_rows(
     *,
     name: str,
     key_name: str | None = None,
-    extra: dict[str, ColumnElement[Any]] | None = None,
 ) -> dict[Any, Row[Any]]:
     """The rows of `key`'s table for (key value, request field) pairs, by key value. A value
     without a row, or whose row is not `active`, is a 422 on the field it came from: "unknown
-    {key_name} ..." (`key_name` defaults to `name`) or "{name} ... is inactive". `extra`:
-    more columns each row carries under those names (scalar subqueries read in the same round
-    trip); a label names the same column at every call."""
+    {key_name} ..." (`key_name` defaults to `name`) or "{name} ... is inactive"."""
     pairs = list(wanted)
-    statement = _statement(key, extra or {})
+    statement = _statement(key)
     keys = sorted({value for value, _ in pairs})
     rows = {row._mapping[key]: row for row in await conn.execute(statement, {"keys": keys})}
     refuse_missing_or_inactive(rows, pairs, name=name, key_name=key_name)
